@@ -1,0 +1,153 @@
+"""What VerilogReader knows about a design: ports, clock/reset, branch points, constants.
+
+Pure data, no I/O. The reader (pyslang) builds it; the simulators, stimulus validation,
+coverage and reports only read it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Direction(str, Enum):
+    INPUT = "input"
+    OUTPUT = "output"
+    INOUT = "inout"
+
+
+class Port(_Frozen):
+    name: str
+    direction: Direction
+    width: int
+    signed: bool = False
+
+    @property
+    def min_value(self) -> int:
+        return -(1 << (self.width - 1)) if self.signed else 0
+
+    @property
+    def max_value(self) -> int:
+        return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1
+
+
+class Parameter(_Frozen):
+    name: str
+    value: int | None  # None when the value is not an integer (a string, a real ...)
+    text: str  # the value as written (or as overridden)
+    local: bool = False
+
+
+class ClockReset(_Frozen):
+    clock: str | None = None
+    reset: str | None = None
+    reset_active_low: bool = False
+
+    @property
+    def reset_asserted(self) -> int:
+        return 0 if self.reset_active_low else 1
+
+
+class BranchKind(str, Enum):
+    IF = "if"  # the then-arm of an if
+    ELSE = "else"
+    ELSE_IMPLICIT = "else-implicit"  # an if with no else: the path that skips the then-arm
+    CASE_ITEM = "case-item"
+    CASE_DEFAULT = "case-default"
+    CASE_DEFAULT_IMPLICIT = "case-default-implicit"  # a case with no default: no item matched
+    TERNARY_TRUE = "ternary-true"
+    TERNARY_FALSE = "ternary-false"
+
+    @property
+    def implicit(self) -> bool:
+        return self in (BranchKind.ELSE_IMPLICIT, BranchKind.CASE_DEFAULT_IMPLICIT)
+
+
+class BranchPoint(_Frozen):
+    """One arm of a decision. Coverage counts whether the arm was taken at least once.
+
+    `id` is stable for the same source: `<file name>:<line>:<column>:<kind>`, where line and
+    column locate the arm (the `if`/`case`/`?` keyword for implicit arms).
+    `span` is the arm's body as byte offsets [start, end) into its file: the statement (or
+    expression, for ternaries) that runs when the arm is taken. Implicit arms have an empty
+    span at the place where the missing arm would be written.
+    """
+
+    id: str
+    module: str
+    file: str
+    line: int
+    column: int
+    kind: BranchKind
+    condition: str  # source text of what must hold for this arm, e.g. "!(a > b)"
+    span: tuple[int, int]
+    parent: str | None = None  # the enclosing arm, so guards can be chained
+    unreachable: str | None = None  # why the reader judged it statically unreachable
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Constant(_Frozen):
+    """A literal the design compares inputs or state against: fuel for dictionary stimuli."""
+
+    value: int
+    width: int | None  # None for unsized literals
+    text: str
+    signal: str | None = None  # the signal it is compared with, when one is evident
+    line: int | None = None
+
+
+class Instance(_Frozen):
+    """A module instance; `path` is relative to the top ("" for the top itself)."""
+
+    path: str
+    module: str
+
+
+class Design(_Frozen):
+    top: str
+    files: list[str]
+    sources: dict[str, str]  # file -> text; reports annotate it without reading files
+    modules: list[str]
+    ports: list[Port]
+    parameters: list[Parameter] = []
+    clock_reset: ClockReset = ClockReset()
+    instances: list[Instance] = []
+    branch_points: list[BranchPoint] = []
+    constants: list[Constant] = []
+    include_dirs: list[str] = []
+    defines: dict[str, str] = {}
+    parameter_overrides: dict[str, str] = {}
+
+    def port(self, name: str) -> Port | None:
+        return next((p for p in self.ports if p.name == name), None)
+
+    @property
+    def inputs(self) -> list[Port]:
+        return [p for p in self.ports if p.direction is Direction.INPUT]
+
+    @property
+    def driven_inputs(self) -> list[Port]:
+        """Inputs a stimulus may drive: every input but the clock."""
+        return [p for p in self.inputs if p.name != self.clock_reset.clock]
+
+    @property
+    def reachable_points(self) -> list[BranchPoint]:
+        return [b for b in self.branch_points if b.unreachable is None]
+
+    @property
+    def combinational(self) -> bool:
+        return self.clock_reset.clock is None
+
+    def point(self, point_id: str) -> BranchPoint:
+        for b in self.branch_points:
+            if b.id == point_id:
+                return b
+        raise KeyError(point_id)

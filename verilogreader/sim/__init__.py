@@ -1,0 +1,1 @@
+"""Simulators behind one small interface (see interface.py)."""

@@ -1,0 +1,1 @@
+"""The stimulus schema and the random stimulus generators."""
