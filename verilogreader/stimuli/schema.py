@@ -32,6 +32,9 @@ MAX_CYCLES_PER_SEQUENCE = 4096
 
 _LITERAL = re.compile(r"^\s*(?P<size>\d+)?\s*'\s*(?P<signed>[sS])?(?P<base>[bBoOdDhH])\s*(?P<digits>[0-9a-fA-F_xXzZ?]+)\s*$")
 _BASES = {"b": 2, "o": 8, "d": 10, "h": 16}
+# Keys that carry metadata (a corpus file is a stimulus file with these): accepted, not applied.
+_DOCUMENT_METADATA = {"format", "version", "design", "simulator", "notes", "unreachable"}
+_SEQUENCE_METADATA = {"note", "covers", "new_points", "strategy", "found_at_cycles"}
 
 
 class Sequence(BaseModel):
@@ -114,7 +117,7 @@ def validate_sequences(document: Any, design: Design) -> tuple[list[Sequence], l
 
 def _raw_sequences(document: Any) -> list[Any] | StimulusIssue:
     if isinstance(document, dict) and "sequences" in document:
-        extra = sorted(set(document) - {"sequences", "unreachable", "notes", "format"})
+        extra = sorted(set(document) - {"sequences"} - _DOCUMENT_METADATA)
         if extra:
             return StimulusIssue(sequence=0, message=f"unexpected top-level keys {extra}")
         document = document["sequences"]
@@ -131,7 +134,7 @@ def _validate_one(index: int, raw: Any, design: Design) -> tuple[Sequence | None
         raw = {"cycles": raw}
     if not isinstance(raw, dict):
         return None, [issue('expected an object like {"reset": true, "cycles": [...]}')]
-    unknown = sorted(set(raw) - {"reset", "cycles", "note"})
+    unknown = sorted(set(raw) - {"reset", "cycles"} - _SEQUENCE_METADATA)
     if unknown:
         return None, [issue(f"unexpected keys {unknown}; a sequence has 'reset' and 'cycles'")]
     reset = raw.get("reset", True)

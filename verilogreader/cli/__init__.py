@@ -1,0 +1,166 @@
+"""The `verilogreader` command: the only module that prints, reads the terminal or exits.
+
+Exit codes: 0 ok, 1 coverage gate failed, 2 usage or tool error (never a traceback for those).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from verilogreader.errors import StimulusError, UsageError, VerilogReaderError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Read a Verilog design, simulate it, measure branch coverage and close the holes.",
+)
+out = Console()
+err = Console(stderr=True)
+
+Files = Annotated[list[Path], typer.Argument(help="Verilog/SystemVerilog source files.", show_default=False)]
+Top = Annotated[Optional[str], typer.Option("--top", help="Top module (needed when there are several).")]
+Includes = Annotated[list[Path], typer.Option("-I", "--include", help="Include directory (repeatable).")]
+Defines = Annotated[list[str], typer.Option("-D", "--define", help="Preprocessor define NAME or NAME=VALUE.")]
+Params = Annotated[list[str], typer.Option("-P", "--param", help="Top parameter override NAME=VALUE.")]
+Clock = Annotated[Optional[str], typer.Option("--clock", help="Clock input (found by name/usage if omitted).")]
+Reset = Annotated[Optional[str], typer.Option("--reset", help="Reset input (found by name/usage if omitted).")]
+ResetLow = Annotated[
+    Optional[bool],
+    typer.Option("--reset-active-low/--reset-active-high", help="Reset polarity (inferred if omitted)."),
+]
+
+
+def _pairs(items: list[str], what: str, value_required: bool) -> dict[str, str]:
+    result = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not name or (value_required and not sep):
+            raise UsageError(f"{what} must look like NAME=VALUE, got {item!r}")
+        result[name] = value if sep else "1"
+    return result
+
+
+def _read(files, top, includes, defines, params, clock, reset, reset_low):
+    from verilogreader.design.reader import read_design
+
+    return read_design(
+        [str(f) for f in files],
+        top=top,
+        include_dirs=[str(i) for i in includes],
+        defines=_pairs(defines, "-D", value_required=False),
+        parameters=_pairs(params, "-P", value_required=True),
+        clock=clock,
+        reset=reset,
+        reset_active_low=reset_low,
+    )
+
+
+@app.command()
+def inspect(
+    files: Files,
+    top: Top = None,
+    include: Includes = [],
+    define: Defines = [],
+    param: Params = [],
+    clock: Clock = None,
+    reset: Reset = None,
+    reset_active_low: ResetLow = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the design model as JSON.")] = False,
+) -> None:
+    """Show what was read: ports, clock/reset, parameters, branch points, constants."""
+    from verilogreader.report.tables import design_tables
+
+    design = _read(files, top, include, define, param, clock, reset, reset_active_low)
+    if as_json:
+        out.print_json(design.model_dump_json(exclude={"sources"}))
+        return
+    for table in design_tables(design):
+        out.print(table)
+
+
+@app.command()
+def run(
+    files: Files,
+    top: Top = None,
+    include: Includes = [],
+    define: Defines = [],
+    param: Params = [],
+    clock: Clock = None,
+    reset: Reset = None,
+    reset_active_low: ResetLow = None,
+    sim: Annotated[str, typer.Option("--sim", help="Simulator: icarus or verilator.")] = "icarus",
+    strategy: Annotated[str, typer.Option("--strategy", help="Stimulus strategy: random or random-dict.")] = "random",
+    budget_cycles: Annotated[int, typer.Option("--budget-cycles", min=1, help="Stimulus cycles to spend.")] = 10_000,
+    budget_seconds: Annotated[
+        Optional[float], typer.Option("--budget-seconds", min=0, help="Wall-clock limit for the campaign.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    stimuli: Annotated[
+        Optional[Path], typer.Option("--stimuli", help="Stimulus (or corpus) JSON file to apply first.")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.json, corpus.json, logs.")] = Path("vr-out"),
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds one simulator batch may take.")] = 120.0,
+) -> None:
+    """Simulate the design with a stimulus strategy and report its branch coverage."""
+    from verilogreader.cli.run import execute_run
+
+    design = _read(files, top, include, define, param, clock, reset, reset_active_low)
+    sequences = _load_stimuli(stimuli, design) if stimuli else []
+    execute_run(
+        design,
+        out=out,
+        sim=sim,
+        strategy=strategy,
+        budget_cycles=budget_cycles,
+        budget_seconds=budget_seconds,
+        seed=seed,
+        stimuli=sequences,
+        out_dir=out_dir,
+        timeout=timeout,
+    )
+
+
+def _load_stimuli(path: Path, design):
+    from verilogreader.stimuli.schema import validate_sequences
+
+    try:
+        document = json.loads(path.read_text())
+    except OSError as error:
+        raise UsageError(f"cannot read stimulus file {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise StimulusError(f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
+    sequences, issues = validate_sequences(document, design)
+    if issues:
+        listed = "\n".join(f"  {issue}" for issue in issues[:20])
+        more = f"\n  ... and {len(issues) - 20} more" if len(issues) > 20 else ""
+        raise StimulusError(f"{path}: {len(issues)} problem(s) in the stimuli:\n{listed}{more}")
+    return sequences
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except VerilogReaderError as error:
+        err.print("[bold red]error:[/]", escape(str(error)), highlight=False)
+        sys.exit(2)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        err.print("interrupted")
+        sys.exit(2)
+    except (typer.Exit, SystemExit) as done:
+        sys.exit(getattr(done, "exit_code", getattr(done, "code", 0)))
+    except click.ClickException as error:  # usage errors, in non-standalone mode
+        error.show()
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

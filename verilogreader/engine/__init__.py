@@ -1,0 +1,1 @@
+"""The campaign loop: generate, simulate, keep what adds coverage, stop or repeat."""

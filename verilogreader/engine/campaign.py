@@ -1,0 +1,164 @@
+"""The coverage campaign: generate a batch → simulate it → keep what adds coverage → repeat.
+
+The engine receives its adapters (a simulator, a stimulus source) and never builds them,
+never prints and never writes files: progress goes out to an observer after every batch,
+so the CLI can draw it and save a checkpoint (an interrupted run keeps what it found).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+from verilogreader.coverage.model import CoverageMap, FirstHit, TimelineEntry
+from verilogreader.design.model import Design
+from verilogreader.sim.interface import BatchResult, Simulator
+from verilogreader.stimuli.schema import Sequence
+
+FIRST_BATCH_CYCLES = 500
+MAX_BATCH_CYCLES = 16_000
+MAX_FAILED_BATCHES = 3
+
+
+class StimulusSource(Protocol):
+    name: str
+
+    def next_batch(self, cycles: int) -> list[Sequence]: ...
+
+
+class StopReason(str, Enum):
+    COMPLETE = "every reachable branch is covered"
+    CYCLES = "the cycle budget is spent"
+    TIME = "the time budget is spent"
+    SIMULATOR = "the simulator failed on every sequence of several batches"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class Budget:
+    cycles: int
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class CorpusEntry:
+    """A sequence that added coverage, with the points it was first to hit."""
+
+    sequence: Sequence
+    new_points: frozenset[str]
+    covered: frozenset[str]
+    strategy: str
+    found_at_cycles: int
+
+
+@dataclass
+class CampaignState:
+    coverage: CoverageMap
+    started: float
+    cycles: int = 0
+    sequences: int = 0
+    seconds: float = 0.0
+    last_new_at: float = 0.0  # seconds into the run when the last new point was found
+    corpus: list[CorpusEntry] = field(default_factory=list)
+    first_hits: dict[str, FirstHit] = field(default_factory=dict)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    stop_reason: StopReason | None = None
+    doing: str = "starting"
+
+
+class Observer(Protocol):
+    def update(self, state: CampaignState) -> None: ...
+
+
+class _Silent:
+    def update(self, state: CampaignState) -> None:
+        pass
+
+
+def run_campaign(
+    design: Design,
+    simulator: Simulator,
+    source: StimulusSource,
+    budget: Budget,
+    observer: Observer | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> CampaignState:
+    """Run until every reachable point is covered or the budget is spent (or Ctrl-C)."""
+    observer = observer or _Silent()
+    state = CampaignState(coverage=CoverageMap.for_design(design), started=clock())
+    state.timeline.append(TimelineEntry(0, 0, 0, 0.0))
+    batch_cycles = FIRST_BATCH_CYCLES
+    failed_batches = 0
+    try:
+        while (reason := _stop_reason(state, budget)) is None:
+            cycles = min(batch_cycles, budget.cycles - state.cycles)
+            state.doing = f"{source.name}: simulating {cycles} cycles"
+            observer.update(state)
+            batch = source.next_batch(cycles)
+            result = simulator.run(batch)
+            failed_batches = 0 if result.outcomes else failed_batches + 1
+            _absorb(state, batch, result, source.name, clock)
+            observer.update(state)
+            if failed_batches >= MAX_FAILED_BATCHES:
+                reason = StopReason.SIMULATOR
+                break
+            batch_cycles = min(batch_cycles * 2, MAX_BATCH_CYCLES)
+    except KeyboardInterrupt:
+        reason = StopReason.INTERRUPTED
+    state.stop_reason = reason
+    state.seconds = clock() - state.started
+    state.doing = f"stopped: {reason.value}"
+    observer.update(state)
+    return state
+
+
+def _stop_reason(state: CampaignState, budget: Budget) -> StopReason | None:
+    if state.coverage.complete:
+        return StopReason.COMPLETE
+    if state.cycles >= budget.cycles:
+        return StopReason.CYCLES
+    if budget.seconds is not None and state.seconds >= budget.seconds:
+        return StopReason.TIME
+    return None
+
+
+def _absorb(
+    state: CampaignState,
+    batch: list[Sequence],
+    result: BatchResult,
+    strategy: str,
+    clock: Callable[[], float],
+) -> None:
+    """Fold one batch's per-sequence outcomes into the campaign, in order."""
+    for sequence, outcome in zip(batch, result.outcomes):
+        state.cycles += outcome.cycles
+        new = state.coverage.record(outcome.covered)
+        if new:
+            now = clock() - state.started
+            state.last_new_at = now
+            for point in new:
+                state.first_hits[point] = FirstHit(state.cycles, state.sequences, strategy)
+            state.corpus.append(CorpusEntry(sequence, new, outcome.covered, strategy, state.cycles))
+            state.timeline.append(_entry(state, now))
+        state.sequences += 1
+    if result.stopped:
+        state.problems.append(result.stopped)
+        # The sequences the simulator did not finish still spent budget: charge them.
+        unfinished = batch[len(result.outcomes) :]
+        state.cycles += sum(s.cycle_count for s in unfinished)
+        state.sequences += len(unfinished)
+    state.seconds = clock() - state.started
+    state.timeline.append(_entry(state, state.seconds))
+
+
+def _entry(state: CampaignState, seconds: float) -> TimelineEntry:
+    return TimelineEntry(
+        cycles=state.cycles,
+        covered=len(state.coverage.covered),
+        reachable_covered=state.coverage.reachable_covered,
+        seconds=round(seconds, 3),
+    )

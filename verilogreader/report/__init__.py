@@ -1,0 +1,1 @@
+"""Pure renderers: annotated source, tables, result documents."""

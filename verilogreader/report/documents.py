@@ -1,0 +1,105 @@
+"""The documented shapes of results.json and corpus.json (see README, "Output files").
+
+Pure functions from campaign data to JSON-ready dicts; writing them is atomic.py's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from verilogreader.design.model import Design
+from verilogreader.engine.campaign import CampaignState
+
+RESULTS_FORMAT = "verilogreader.results"
+CORPUS_FORMAT = "verilogreader.corpus"
+VERSION = 1
+
+
+def design_identity(design: Design) -> dict[str, Any]:
+    """What a corpus was made for: enough to tell when the design has changed."""
+    digest = hashlib.sha256()
+    for name in sorted(design.sources):
+        digest.update(name.encode() + b"\0" + design.sources[name].encode() + b"\0")
+    return {
+        "top": design.top,
+        "files": list(design.files),
+        "sha256": digest.hexdigest(),
+        "parameters": dict(design.parameter_overrides),
+        "defines": dict(design.defines),
+        "clock": design.clock_reset.clock,
+        "reset": design.clock_reset.reset,
+        "reset_active_low": design.clock_reset.reset_active_low,
+    }
+
+
+def results_document(design: Design, state: CampaignState, run: dict[str, Any]) -> dict[str, Any]:
+    """results.json: the run's settings, totals, every point and the coverage timeline."""
+    coverage = state.coverage
+    points = []
+    for point in design.branch_points:
+        first = state.first_hits.get(point.id)
+        points.append(
+            {
+                "id": point.id,
+                "module": point.module,
+                "file": point.file,
+                "line": point.line,
+                "column": point.column,
+                "kind": point.kind.value,
+                "condition": point.condition,
+                "covered": point.id in coverage.hits,
+                "hits": coverage.hits.get(point.id, 0),
+                "unreachable": point.unreachable,
+                "first_hit": None
+                if first is None
+                else {"cycles": first.cycles, "sequence": first.sequence, "strategy": first.strategy},
+            }
+        )
+    return {
+        "format": RESULTS_FORMAT,
+        "version": VERSION,
+        "design": design_identity(design),
+        "run": run,
+        "stop_reason": state.stop_reason.value if state.stop_reason else "running",
+        "cycles": state.cycles,
+        "sequences": state.sequences,
+        "wall_seconds": round(state.seconds, 3),
+        "totals": {
+            "points": len(coverage.points),
+            "covered": len(coverage.covered),
+            "reachable": len(coverage.reachable),
+            "reachable_covered": coverage.reachable_covered,
+            "unreachable": len(coverage.unreachable),
+            "raw_percent": coverage.raw_percent,
+            "reachable_percent": coverage.reachable_percent,
+        },
+        "unreachable_but_hit": sorted(coverage.unreachable_hit),
+        "points": points,
+        "timeline": [
+            {"cycles": t.cycles, "covered": t.covered, "reachable_covered": t.reachable_covered, "seconds": t.seconds}
+            for t in state.timeline
+        ],
+        "problems": list(state.problems),
+    }
+
+
+def corpus_document(design: Design, state: CampaignState, simulator: str) -> dict[str, Any]:
+    """corpus.json: the sequences that added coverage, replayable as a stimulus file."""
+    return {
+        "format": CORPUS_FORMAT,
+        "version": VERSION,
+        "design": design_identity(design),
+        "simulator": simulator,
+        "sequences": [
+            {
+                "reset": entry.sequence.reset,
+                "cycles": entry.sequence.cycles,
+                "covers": sorted(entry.covered),
+                "new_points": sorted(entry.new_points),
+                "strategy": entry.strategy,
+                "found_at_cycles": entry.found_at_cycles,
+            }
+            for entry in state.corpus
+        ],
+    }

@@ -1,0 +1,86 @@
+"""Rich tables (renderables, no printing) for `inspect` and the end of `run`."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from verilogreader.coverage.model import CoverageMap
+from verilogreader.design.model import Design
+from verilogreader.report.annotate import Excerpt, describe
+
+
+def design_tables(design: Design) -> list[Table]:
+    cr = design.clock_reset
+    summary = Table(title=f"Design {design.top}", show_header=False)
+    summary.add_row("files", ", ".join(design.files))
+    summary.add_row("modules", ", ".join(design.modules))
+    summary.add_row("clock", cr.clock or "none (combinational)")
+    polarity = "active-low" if cr.reset_active_low else "active-high"
+    summary.add_row("reset", f"{cr.reset} ({polarity})" if cr.reset else "none")
+    reachable = len(design.reachable_points)
+    summary.add_row("branch points", f"{len(design.branch_points)} ({reachable} reachable)")
+
+    ports = Table(title="Ports")
+    for column in ("name", "direction", "width", "signed"):
+        ports.add_column(column)
+    for port in design.ports:
+        ports.add_row(port.name, port.direction.value, str(port.width), "yes" if port.signed else "")
+
+    tables = [summary, ports]
+    if design.parameters:
+        params = Table(title="Parameters")
+        for column in ("name", "value", "local"):
+            params.add_column(column)
+        for p in design.parameters:
+            params.add_row(p.name, p.text, "yes" if p.local else "")
+        tables.append(params)
+    if len(design.instances) > 1:
+        instances = Table(title="Instances")
+        instances.add_column("path")
+        instances.add_column("module")
+        for inst in design.instances:
+            instances.add_row(inst.path or "(top)", inst.module)
+        tables.append(instances)
+
+    points = Table(title="Branch points")
+    for column in ("id", "kind", "condition", "unreachable"):
+        points.add_column(column, overflow="fold")
+    for b in design.branch_points:
+        points.add_row(b.id, b.kind.value, b.condition, b.unreachable or "")
+    tables.append(points)
+
+    if design.constants:
+        constants = Table(title="Constants dictionary")
+        for column in ("value", "width", "as written", "compared with", "line"):
+            constants.add_column(column)
+        for c in design.constants:
+            constants.add_row(str(c.value), str(c.width or ""), c.text, c.signal or "", str(c.line or ""))
+        tables.append(constants)
+    return tables
+
+
+def summary_table(coverage: CoverageMap, rows: dict[str, str]) -> Table:
+    table = Table(title="Coverage", show_header=False)
+    table.add_row("reachable", f"{coverage.reachable_covered}/{len(coverage.reachable)} ({coverage.reachable_percent:.1f}%)")
+    table.add_row("raw", f"{len(coverage.covered)}/{len(coverage.points)} ({coverage.raw_percent:.1f}%)")
+    table.add_row("unreachable", str(len(coverage.unreachable)))
+    for key, value in rows.items():
+        table.add_row(key, value)
+    return table
+
+
+def excerpts_as_rich(excerpts: list[Excerpt]) -> Text:
+    text = Text()
+    for excerpt in excerpts:
+        text.append(f"{excerpt.file}\n", style="bold")
+        for line in excerpt.lines:
+            if line is None:
+                text.append("      ...\n", style="dim")
+                continue
+            style = "red" if line.marks else "dim"
+            text.append(f"{line.number:5d} │ ", style=style)
+            text.append(f"{line.text}\n", style="bold" if line.marks else "")
+            for point in line.marks:
+                text.append(f"      │ {' ' * max(point.column - 1, 0)}^ {describe(point)}\n", style="red")
+    return text

@@ -1,0 +1,1 @@
+"""Result and corpus files: versioned JSON, written atomically."""
