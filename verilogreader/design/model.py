@@ -146,6 +146,20 @@ class Design(_Frozen):
     def combinational(self) -> bool:
         return self.clock_reset.clock is None
 
+    def with_unreachable(self, reasons: dict[str, str]) -> Design:
+        """A copy with more points judged unreachable (e.g. declared in a benchmark manifest);
+        what the reader already found is kept, and arms nested inside inherit the reason."""
+        marked = dict(reasons)
+        updated = []
+        for b in self.branch_points:  # parents come before their children in source order
+            reason = b.unreachable or marked.get(b.id) or (
+                f"inside unreachable {b.parent}" if b.parent in marked else None
+            )
+            if reason:
+                marked.setdefault(b.id, reason)
+            updated.append(b if reason == b.unreachable else b.model_copy(update={"unreachable": reason}))
+        return self.model_copy(update={"branch_points": updated})
+
     def point(self, point_id: str) -> BranchPoint:
         for b in self.branch_points:
             if b.id == point_id:
