@@ -20,7 +20,9 @@ class SequenceOutcome:
 
 @dataclass(frozen=True)
 class BatchResult:
-    outcomes: list[SequenceOutcome]  # one per sequence that completed, in order
+    # One per sequence applied, in order; a sequence cut short by the design's $finish is
+    # included with the cycles and points it reached, and `stopped` says so.
+    outcomes: list[SequenceOutcome]
     stopped: str | None = None  # why the batch ended before its last sequence (timeout, $finish ...)
     wall_seconds: float = 0.0
     log: str = field(default="", repr=False)  # the simulator's output, for the run folder
@@ -28,6 +30,7 @@ class BatchResult:
 
 class Simulator(Protocol):
     name: str
+    unobserved: dict[str, str]  # branch point id -> why this backend cannot see it
 
     def run(self, sequences: list[Sequence]) -> BatchResult:
         """Apply the sequences in order in one simulator process."""

@@ -1,0 +1,180 @@
+"""What both simulator adapters share: a cached build, the plan file, one process per batch.
+
+A backend says how to prepare the sources and build (once, cached under work_dir by a hash of
+everything that shapes the build) and how to start the simulator; this class writes the plan,
+runs the process under the time limit, reads back the per-sequence records and says why a
+batch stopped early.
+
+When the design ends the simulation itself (`$finish`), the sequence it ended in is still
+reported, as the last outcome, with the cycles applied and the points hit up to the
+`$finish` (Icarus: the markers read at the end; Verilator: the counts in the final
+coverage.dat), and `stopped` says so: otherwise a design whose `$finish` is easy to reach
+would report nothing at all.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+from verilogreader.design.model import Design
+from verilogreader.errors import SimulationFailed
+from verilogreader.sim.interface import BatchResult, SequenceOutcome
+from verilogreader.sim.process import PLAN_ENV, Completed, new_run_dir, run_logged
+from verilogreader.stimuli.schema import Sequence
+
+CLOCK_PERIOD_NS = 10
+SETTLE_NS = 1
+BUILD_TIMEOUT_S = 600.0
+
+
+def _code_version() -> str:
+    """A hash of the modules that shape a build, so a changed instrumentation rebuilds."""
+    here = Path(__file__).parent
+    names = ("adapter.py", "icarus.py", "instrument.py", "syntax_index.py", "sources.py", "verilator.py")
+    return hashlib.sha256(b"".join((here / n).read_bytes() for n in names)).hexdigest()[:12]
+
+
+class CocotbSimulator(ABC):
+    name: str = ""
+
+    def __init__(self, design: Design, work_dir: Path, timeout_s: float = 60.0) -> None:
+        self.design = design
+        self.work_dir = Path(work_dir).resolve()
+        self.timeout_s = timeout_s
+        self.unobserved: dict[str, str] = {}  # point id -> why this backend cannot see it
+        self.build_dir = self._build_cached()
+
+    # --- what a backend provides -------------------------------------------------------
+    @abstractmethod
+    def _build(self, build_dir: Path) -> None:
+        """Prepare sources and compile into build_dir; raise SimulationFailed with the message."""
+
+    @abstractmethod
+    def _command(self, run_dir: Path) -> tuple[list[str], dict[str, str]]:
+        """The simulator command line and environment for one run."""
+
+    @abstractmethod
+    def _probe(self) -> dict[str, Any]:
+        """Probe info for the harness (how coverage is started and read)."""
+
+    @abstractmethod
+    def _covered(self, record: dict[str, Any], run_dir: Path) -> frozenset[str]:
+        """The point ids of one sequence record."""
+
+    def _finish_evidence(self, log: str) -> bool:
+        """The simulation ended normally but before the harness did: a `$finish` in the design.
+
+        Verilator names the `$finish`; Icarus says nothing, cocotb then reports that the
+        simulation "ended prematurely" (the same words cover `$stop` and running out of events).
+        """
+        return "$finish" in log or "ended prematurely" in log
+
+    # --- build cache ----------------------------------------------------------------------
+    def _build_key(self) -> str:
+        d = self.design
+        facts = {"sim": self.name, "top": d.top, "files": d.files,
+                 "sources": d.sources, "defines": d.defines, "params": d.parameter_overrides,
+                 "includes": d.include_dirs, "points": [p.model_dump(mode="json") for p in d.branch_points],
+                 "code": _code_version()}
+        return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
+
+    def _build_cached(self) -> Path:
+        """Build into work_dir/build-<sim>-<hash> once; a lock makes parallel callers wait and reuse."""
+        final = self.work_dir / f"build-{self.name}-{self._build_key()}"
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.work_dir / f"{final.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (final / "BUILD_OK").exists():
+                shutil.rmtree(final, ignore_errors=True)  # a build that failed or was cut short
+                final.mkdir()
+                self._build(final)
+                (final / "BUILD_OK").write_text("ok\n")
+        self.build_dir = final
+        self._load_build_info(final)
+        return final
+
+    def _load_build_info(self, build_dir: Path) -> None:
+        info = build_dir / "build_info.json"
+        if info.exists():
+            self.unobserved = json.loads(info.read_text()).get("unobserved", {})
+
+    def _save_build_info(self, build_dir: Path, info: dict[str, Any]) -> None:
+        (build_dir / "build_info.json").write_text(json.dumps(info, indent=1, sort_keys=True))
+
+    def _compile(self, cmd: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
+        done = run_logged(cmd, cwd, env, BUILD_TIMEOUT_S, cwd / f"{what}.log")
+        if done.returncode != 0:
+            status = "timed out" if done.returncode is None else f"exit code {done.returncode}"
+            raise SimulationFailed(f"{self.name} {what} of {self.design.top} failed ({status}):\n{done.log.strip()[-4000:]}")
+
+    # --- one batch --------------------------------------------------------------------------
+    def run(self, sequences: list[Sequence]) -> BatchResult:
+        return self._run_in(new_run_dir(self.work_dir), sequences)
+
+    def _run_in(self, run_dir: Path, sequences: list[Sequence]) -> BatchResult:
+        started = time.monotonic()
+        results = run_dir / "results.jsonl"
+        results.touch()
+        plan = self._plan(sequences, results)
+        plan_path = run_dir / "plan.json"
+        plan_path.write_text(json.dumps(plan))
+        cmd, env = self._command(run_dir)
+        env[PLAN_ENV] = str(plan_path)
+        done = run_logged(cmd, run_dir, env, self.timeout_s, run_dir / "sim.log")
+        outcomes, finished, error = self._read(results, run_dir)
+        stopped = None
+        if not finished:
+            stopped = self._why_stopped(done, len(outcomes), error)
+        return BatchResult(outcomes=outcomes, stopped=stopped, wall_seconds=time.monotonic() - started, log=done.log)
+
+    def _plan(self, sequences: list[Sequence], results: Path) -> dict[str, Any]:
+        d = self.design
+        inputs = [p.name for p in d.driven_inputs]
+        reset = d.clock_reset.reset if d.clock_reset.reset in inputs else None
+        return {"sequences": [{"reset": s.reset, "cycles": s.cycles} for s in sequences],
+                "clock": d.clock_reset.clock, "reset": reset, "reset_active_low": d.clock_reset.reset_active_low,
+                "inputs": inputs, "probe": self._probe(), "results": str(results),
+                "period_ns": CLOCK_PERIOD_NS, "settle_ns": SETTLE_NS}
+
+    def _read(self, results: Path, run_dir: Path) -> tuple[list[SequenceOutcome], bool, str | None]:
+        outcomes: list[SequenceOutcome] = []
+        finished, error, self._partial = False, None, False
+        for line in results.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:  # a line cut by a kill
+                break
+            if record.get("done"):
+                finished = True
+            elif "error" in record:
+                error = record["error"]
+            elif record.get("partial"):  # the sequence the design's $finish cut short
+                try:
+                    outcomes.append(SequenceOutcome(covered=self._covered(record, run_dir), cycles=record["cycles"]))
+                    self._partial = True
+                except (OSError, SimulationFailed):
+                    pass
+            else:
+                outcomes.append(SequenceOutcome(covered=self._covered(record, run_dir), cycles=record["cycles"]))
+        return outcomes, finished, error
+
+    def _why_stopped(self, done: Completed, completed: int, error: str | None) -> str:
+        where = f"during sequence {completed}"
+        if self._partial:
+            where = f"during sequence {completed - 1} (its outcome covers the cycles up to the $finish)"
+        if done.returncode is None:
+            return f"timed out after {self.timeout_s:g} s {where}"
+        if error:
+            return f"harness error {where}: {error}"
+        if done.returncode >= 0 and self._finish_evidence(done.log):
+            return f"the design called $finish {where}"
+        tail = " | ".join(line.strip() for line in done.log.strip().splitlines()[-3:])
+        return f"simulator crashed {where} (exit code {done.returncode}): {tail}"
