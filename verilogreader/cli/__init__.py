@@ -26,7 +26,10 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-Files = Annotated[list[Path], typer.Argument(help="Verilog/SystemVerilog source files.", show_default=False)]
+Files = Annotated[
+    list[Path],
+    typer.Argument(help="Verilog/SystemVerilog files, or one folder (a benchmark with manifest.toml, or .v/.sv files).", show_default=False),
+]
 Top = Annotated[Optional[str], typer.Option("--top", help="Top module (needed when there are several).")]
 Includes = Annotated[list[Path], typer.Option("-I", "--include", help="Include directory (repeatable).")]
 Defines = Annotated[list[str], typer.Option("-D", "--define", help="Preprocessor define NAME or NAME=VALUE.")]
@@ -50,10 +53,10 @@ def _pairs(items: list[str], what: str, value_required: bool) -> dict[str, str]:
 
 
 def _read(files, top, includes, defines, params, clock, reset, reset_low):
-    from verilogreader.design.reader import read_design
+    from verilogreader.store.manifest import read_paths
 
-    return read_design(
-        [str(f) for f in files],
+    return read_paths(
+        files,
         top=top,
         include_dirs=[str(i) for i in includes],
         defines=_pairs(defines, "-D", value_required=False),
@@ -161,6 +164,3 @@ def main() -> None:
         error.show()
         sys.exit(2)
 
-
-if __name__ == "__main__":
-    main()

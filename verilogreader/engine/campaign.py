@@ -96,12 +96,13 @@ def run_campaign(
     try:
         while (reason := _stop_reason(state, budget)) is None:
             cycles = min(batch_cycles, budget.cycles - state.cycles)
-            state.doing = f"{source.name}: simulating {cycles} cycles"
+            strategy = source.name  # read before the batch: a chained source may move on
+            state.doing = f"{strategy}: simulating {cycles} cycles"
             observer.update(state)
             batch = source.next_batch(cycles)
             result = simulator.run(batch)
             failed_batches = 0 if result.outcomes else failed_batches + 1
-            _absorb(state, batch, result, source.name, clock)
+            _absorb(state, batch, result, strategy, clock)
             observer.update(state)
             if failed_batches >= MAX_FAILED_BATCHES:
                 reason = StopReason.SIMULATOR

@@ -44,7 +44,8 @@ def design_tables(design: Design) -> list[Table]:
         tables.append(instances)
 
     points = Table(title="Branch points")
-    for column in ("id", "kind", "condition", "unreachable"):
+    points.add_column("id", no_wrap=True)
+    for column in ("kind", "condition", "unreachable"):
         points.add_column(column, overflow="fold")
     for b in design.branch_points:
         points.add_row(b.id, b.kind.value, b.condition, b.unreachable or "")

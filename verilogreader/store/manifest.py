@@ -49,19 +49,36 @@ def benchmark_folders(root: Path) -> list[Path]:
     return sorted(p.parent for p in root.glob("*/manifest.toml"))
 
 
-def read_benchmark(folder: Path):
-    """The manifest and the design it describes, read with the manifest's top/clock/reset."""
+def read_benchmark(folder: Path, **options):
+    """The manifest and the design it describes; non-None `options` (read_design's keyword
+    arguments) override what the manifest says."""
     from verilogreader.design.reader import read_design
 
     manifest = load_manifest(folder)
-    design = read_design(
-        [str(folder / f) for f in manifest.files],
-        top=manifest.top,
-        clock=manifest.clock,
-        reset=manifest.reset,
-        reset_active_low=manifest.reset_active_low,
-    )
+    settings = {
+        "top": manifest.top,
+        "clock": manifest.clock,
+        "reset": manifest.reset,
+        "reset_active_low": manifest.reset_active_low,
+    }
+    settings.update({k: v for k, v in options.items() if v is not None})
+    design = read_design([str(folder / f) for f in manifest.files], **settings)
     return manifest, design.with_unreachable(_declared_ids(manifest, design, folder))
+
+
+def read_paths(paths: list[Path], **options):
+    """A design from source files, from a benchmark folder (with its manifest), or from a
+    plain folder of .v/.sv files."""
+    from verilogreader.design.reader import read_design
+
+    if len(paths) == 1 and paths[0].is_dir():
+        folder = paths[0]
+        if (folder / "manifest.toml").is_file():
+            return read_benchmark(folder, **options)[1]
+        paths = sorted(folder.glob("*.v")) + sorted(folder.glob("*.sv"))
+        if not paths:
+            raise StoreError(f"{folder} holds no manifest.toml and no .v/.sv files")
+    return read_design([str(p) for p in paths], **{k: v for k, v in options.items() if v is not None})
 
 
 def _declared_ids(manifest: Manifest, design, folder: Path) -> dict[str, str]:

@@ -1,0 +1,3 @@
+from verilogreader.cli import main
+
+main()
