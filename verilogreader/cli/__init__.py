@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -155,12 +154,14 @@ def main() -> None:
     except VerilogReaderError as error:
         err.print("[bold red]error:[/]", escape(str(error)), highlight=False)
         sys.exit(2)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted")
         sys.exit(2)
-    except (typer.Exit, SystemExit) as done:
-        sys.exit(getattr(done, "exit_code", getattr(done, "code", 0)))
-    except click.ClickException as error:  # usage errors, in non-standalone mode
-        error.show()
-        sys.exit(2)
-
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:
+        # Usage errors of the (vendored) click parser: they know how to show themselves.
+        if callable(getattr(error, "show", None)) and hasattr(error, "exit_code"):
+            error.show()
+            sys.exit(2)
+        raise
