@@ -110,6 +110,10 @@ def run(
         Optional[Path], typer.Option("--stimuli", help="Stimulus (or corpus) JSON file to apply first.")
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.json, corpus.json, logs.")] = Path("vr-out"),
+    corpus: Annotated[
+        Optional[Path],
+        typer.Option("--corpus", help="Corpus file to append to (replayed first, then extended) instead of DIR/corpus.json."),
+    ] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds one simulator batch may take.")] = 120.0,
 ) -> None:
     """Simulate the design with a stimulus strategy and report its branch coverage."""
@@ -128,6 +132,7 @@ def run(
         stimuli=sequences,
         out_dir=out_dir,
         timeout=timeout,
+        corpus_path=corpus,
     )
 
 

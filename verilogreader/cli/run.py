@@ -13,12 +13,13 @@ from verilogreader.design.model import Design
 from verilogreader.engine.campaign import Budget, CampaignState, run_campaign
 from verilogreader.errors import UsageError
 from verilogreader.report.annotate import uncovered_excerpts
-from verilogreader.report.documents import corpus_document, results_document
+from verilogreader.report.documents import REPLAY_STRATEGY, campaign_corpus, results_document
 from verilogreader.report.tables import excerpts_as_rich, summary_table
 from verilogreader.stimuli.random import GENERATORS
 from verilogreader.stimuli.schema import Sequence
 from verilogreader.stimuli.sources import ChainedSource, FixedSource
 from verilogreader.store.atomic import write_json
+from verilogreader.store.corpus import Corpus, load_corpus, save_corpus
 
 
 def execute_run(
@@ -33,6 +34,7 @@ def execute_run(
     stimuli: list[Sequence],
     out_dir: Path,
     timeout: float,
+    corpus_path: Path | None = None,
 ) -> None:
     from verilogreader.sim.registry import make_simulator
 
@@ -45,9 +47,16 @@ def execute_run(
 
     out.print(f"building {design.top} for {sim} ...")
     simulator = make_simulator(sim, design, out_dir / "work", timeout_s=timeout)
+    earlier = _earlier_corpus(corpus_path, design)
     source = GENERATORS[strategy](design, seed)
     if stimuli:
         source = ChainedSource(FixedSource(stimuli), source)
+    replay_cycles = 0
+    if earlier is not None and earlier.sequences:
+        # Replay what the corpus already covers first, so new entries add to it; not charged.
+        replay = [s.as_sequence() for s in earlier.sequences]
+        replay_cycles = sum(s.cycle_count for s in replay)
+        source = ChainedSource(FixedSource(replay, name=REPLAY_STRATEGY), source)
     settings = {
         "simulator": sim,
         "strategy": strategy,
@@ -56,28 +65,43 @@ def execute_run(
         "budget_seconds": budget_seconds,
         "stimuli_file_sequences": len(stimuli),
     }
-    saver = _Checkpoint(design, out_dir, settings, sim)
+    corpus_file = corpus_path or out_dir / "corpus.json"
+    saver = _Checkpoint(design, out_dir, settings, sim, corpus_file, earlier)
+    budget = Budget(budget_cycles + replay_cycles, budget_seconds)
     if out.is_terminal:
         with Live(console=out, refresh_per_second=4, transient=True) as live:
             observer = _LivePanel(live, design, saver)
-            state = run_campaign(design, simulator, source, Budget(budget_cycles, budget_seconds), observer)
+            state = run_campaign(design, simulator, source, budget, observer)
     else:
-        state = run_campaign(design, simulator, source, Budget(budget_cycles, budget_seconds), _Lines(out, saver))
+        state = run_campaign(design, simulator, source, budget, _Lines(out, saver))
     saver.update(state)
-    _final_report(out, design, state, out_dir)
+    _final_report(out, design, state, out_dir / "results.json", corpus_file)
+
+
+def _earlier_corpus(path: Path | None, design: Design) -> Corpus | None:
+    """The corpus to append to; one made for another top module is refused."""
+    if path is None or not path.exists():
+        return None
+    corpus = load_corpus(path)
+    if corpus.design.get("top") != design.top:
+        raise UsageError(f"{path} is a corpus for top module {corpus.design.get('top')!r}, not {design.top!r}")
+    return corpus
 
 
 class _Checkpoint:
     """Writes results.json and corpus.json after every batch, so nothing found is lost."""
 
-    def __init__(self, design: Design, out_dir: Path, settings: dict, simulator: str) -> None:
+    def __init__(
+        self, design: Design, out_dir: Path, settings: dict, simulator: str, corpus_file: Path, earlier: Corpus | None
+    ) -> None:
         self.design, self.out_dir, self.settings, self.simulator = design, out_dir, settings, simulator
+        self.corpus_file, self.earlier = corpus_file, earlier
         self._saved_corpus = -1
 
     def update(self, state: CampaignState) -> None:
         write_json(self.out_dir / "results.json", results_document(self.design, state, self.settings))
         if len(state.corpus) != self._saved_corpus:
-            write_json(self.out_dir / "corpus.json", corpus_document(self.design, state, self.simulator))
+            save_corpus(self.corpus_file, campaign_corpus(self.design, state, self.simulator, self.earlier))
             self._saved_corpus = len(state.corpus)
 
 
@@ -128,7 +152,7 @@ class _Lines:
         self.saver.update(state)
 
 
-def _final_report(out: Console, design: Design, state: CampaignState, out_dir: Path) -> None:
+def _final_report(out: Console, design: Design, state: CampaignState, results: Path, corpus: Path) -> None:
     rows = {
         "stopped because": state.stop_reason.value if state.stop_reason else "?",
         "cycles": f"{state.cycles:,}",
@@ -146,4 +170,4 @@ def _final_report(out: Console, design: Design, state: CampaignState, out_dir: P
     if excerpts:
         out.print("\n[bold]Uncovered reachable branches[/]")
         out.print(excerpts_as_rich(excerpts))
-    out.print(f"results: {out_dir / 'results.json'}   corpus: {out_dir / 'corpus.json'}")
+    out.print(f"results: {results}   corpus: {corpus}", highlight=False)

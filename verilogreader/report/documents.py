@@ -10,9 +10,11 @@ from typing import Any
 
 from verilogreader.design.model import Design
 from verilogreader.engine.campaign import CampaignState
+from verilogreader.store.corpus import Corpus, CorpusSequence
+
+REPLAY_STRATEGY = "corpus"  # the name under which a run replays the corpus it appends to
 
 RESULTS_FORMAT = "verilogreader.results"
-CORPUS_FORMAT = "verilogreader.corpus"
 VERSION = 1
 
 
@@ -84,22 +86,20 @@ def results_document(design: Design, state: CampaignState, run: dict[str, Any]) 
     }
 
 
-def corpus_document(design: Design, state: CampaignState, simulator: str) -> dict[str, Any]:
-    """corpus.json: the sequences that added coverage, replayable as a stimulus file."""
-    return {
-        "format": CORPUS_FORMAT,
-        "version": VERSION,
-        "design": design_identity(design),
-        "simulator": simulator,
-        "sequences": [
-            {
-                "reset": entry.sequence.reset,
-                "cycles": entry.sequence.cycles,
-                "covers": sorted(entry.covered),
-                "new_points": sorted(entry.new_points),
-                "strategy": entry.strategy,
-                "found_at_cycles": entry.found_at_cycles,
-            }
-            for entry in state.corpus
-        ],
-    }
+def campaign_corpus(design: Design, state: CampaignState, simulator: str, earlier: Corpus | None = None) -> Corpus:
+    """The run's corpus: an earlier corpus (replayed first, kept as it was) plus the
+    sequences this run found that added coverage."""
+    found = [
+        CorpusSequence(
+            reset=entry.sequence.reset,
+            cycles=entry.sequence.cycles,
+            covers=sorted(entry.covered),
+            new_points=sorted(entry.new_points),
+            strategy=entry.strategy,
+            found_at_cycles=entry.found_at_cycles,
+        )
+        for entry in state.corpus
+        if entry.strategy != REPLAY_STRATEGY
+    ]
+    kept = earlier.sequences if earlier else []
+    return Corpus(design=design_identity(design), simulator=simulator, sequences=[*kept, *found])
