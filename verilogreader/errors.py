@@ -27,3 +27,11 @@ class StoreError(VerilogReaderError):
 
 class UsageError(VerilogReaderError):
     """The command line asks for something that does not make sense."""
+
+
+class LLMUnavailable(VerilogReaderError):
+    """No LLM can be used: the endpoint is unreachable, or the local model is not installed."""
+
+
+class LLMCallFailed(VerilogReaderError):
+    """One LLM call failed after its retries (down, rate-limited, timed out, refused)."""

@@ -24,9 +24,12 @@ MAX_FAILED_BATCHES = 3
 
 
 class StimulusSource(Protocol):
+    """Hands out batches; it may read the campaign state (coverage, corpus) to aim them.
+    An empty batch means it has nothing more to try; `stop_note` may say why."""
+
     name: str
 
-    def next_batch(self, cycles: int) -> list[Sequence]: ...
+    def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]: ...
 
 
 class StopReason(str, Enum):
@@ -34,6 +37,7 @@ class StopReason(str, Enum):
     CYCLES = "the cycle budget is spent"
     TIME = "the time budget is spent"
     SIMULATOR = "the simulator failed on every sequence of several batches"
+    SOURCE = "the stimulus source has nothing more to try"
     INTERRUPTED = "interrupted"
 
 
@@ -67,6 +71,7 @@ class CampaignState:
     timeline: list[TimelineEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     stop_reason: StopReason | None = None
+    stop_detail: str = ""
     doing: str = "starting"
 
 
@@ -79,6 +84,12 @@ class _Silent:
         pass
 
 
+def new_state(design: Design, clock: Callable[[], float] = time.monotonic) -> CampaignState:
+    state = CampaignState(coverage=CoverageMap.for_design(design), started=clock())
+    state.timeline.append(TimelineEntry(0, 0, 0, 0.0))
+    return state
+
+
 def run_campaign(
     design: Design,
     simulator: Simulator,
@@ -89,8 +100,7 @@ def run_campaign(
 ) -> CampaignState:
     """Run until every reachable point is covered or the budget is spent (or Ctrl-C)."""
     observer = observer or _Silent()
-    state = CampaignState(coverage=CoverageMap.for_design(design), started=clock())
-    state.timeline.append(TimelineEntry(0, 0, 0, 0.0))
+    state = new_state(design, clock)
     batch_cycles = FIRST_BATCH_CYCLES
     failed_batches = 0
     try:
@@ -99,10 +109,14 @@ def run_campaign(
             strategy = source.name  # read before the batch: a chained source may move on
             state.doing = f"{strategy}: simulating {cycles} cycles"
             observer.update(state)
-            batch = source.next_batch(cycles)
+            batch = source.next_batch(cycles, state)
+            if not batch:
+                reason = StopReason.SOURCE
+                state.stop_detail = getattr(source, "stop_note", "")
+                break
             result = simulator.run(batch)
             failed_batches = 0 if result.outcomes else failed_batches + 1
-            _absorb(state, batch, result, strategy, clock)
+            absorb(state, batch, result, strategy, clock)
             observer.update(state)
             if failed_batches >= MAX_FAILED_BATCHES:
                 reason = StopReason.SIMULATOR
@@ -127,7 +141,7 @@ def _stop_reason(state: CampaignState, budget: Budget) -> StopReason | None:
     return None
 
 
-def _absorb(
+def absorb(
     state: CampaignState,
     batch: list[Sequence],
     result: BatchResult,

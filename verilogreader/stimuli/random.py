@@ -40,7 +40,7 @@ class RandomGenerator:
         self.reset = design.port(design.clock_reset.reset) if design.clock_reset.reset else None
         self.clocked = not design.combinational
 
-    def next_batch(self, cycles: int) -> list[Sequence]:
+    def next_batch(self, cycles: int, state: object = None) -> list[Sequence]:
         """Sequences adding up to `cycles` cycles (the last one is cut to fit)."""
         batch: list[Sequence] = []
         left = cycles

@@ -34,7 +34,7 @@ _LITERAL = re.compile(r"^\s*(?P<size>\d+)?\s*'\s*(?P<signed>[sS])?(?P<base>[bBoO
 _BASES = {"b": 2, "o": 8, "d": 10, "h": 16}
 # Keys that carry metadata (a corpus file is a stimulus file with these): accepted, not applied.
 _DOCUMENT_METADATA = {"format", "version", "design", "simulator", "notes", "unreachable"}
-_SEQUENCE_METADATA = {"note", "covers", "new_points", "strategy", "found_at_cycles"}
+_SEQUENCE_METADATA = {"note", "target", "covers", "new_points", "strategy", "found_at_cycles"}
 
 
 class Sequence(BaseModel):

@@ -18,7 +18,7 @@ class FixedSource:
     def exhausted(self) -> bool:
         return not self._pending
 
-    def next_batch(self, cycles: int) -> list[Sequence]:
+    def next_batch(self, cycles: int, state: object = None) -> list[Sequence]:
         batch: list[Sequence] = []
         spent = 0
         while self._pending and (not batch or spent + self._pending[0].cycle_count <= cycles):
@@ -43,5 +43,9 @@ class ChainedSource:
     def name(self) -> str:
         return self._current.name
 
-    def next_batch(self, cycles: int) -> list[Sequence]:
-        return self._current.next_batch(cycles)
+    def next_batch(self, cycles: int, state: object = None) -> list[Sequence]:
+        return self._current.next_batch(cycles, state)
+
+    @property
+    def stop_note(self) -> str:
+        return getattr(self._current, "stop_note", "")

@@ -1,0 +1,262 @@
+"""The LLM strategies: one LLM call per batch, aimed at what is still uncovered.
+
+`llm`: every batch comes from the model. `hybrid`: random-dict batches until random stops
+finding anything, then one LLM call about what random has not reached, then random again.
+
+Policy on stagnation (a call that adds nothing): the temperature steps up and the shown
+subset of holes rotates, so the model sees other targets; after `plateau_calls` such calls in
+a row the strategy stops. A model's claim that a hole is unreachable is recorded with its
+reason and never counted as coverage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from verilogreader.design.model import Design
+from verilogreader.engine.campaign import CampaignState
+from verilogreader.llm import context
+from verilogreader.llm.answer import ask
+from verilogreader.llm.interface import ChatClient
+from verilogreader.llm.prompts import Prompts
+from verilogreader.stimuli.schema import Sequence
+
+
+@dataclass(frozen=True)
+class LLMPolicy:
+    max_calls: int = 20  # stimulus requests (re-asks are counted in tokens, not here)
+    max_total_tokens: int | None = None
+    max_sequences: int = 4
+    max_cycles: int = 32
+    holes_shown: int = 6
+    temperatures: tuple[float, ...] = (0.2, 0.5, 0.8, 1.0)
+    plateau_calls: int = 4
+    max_reasks: int = 2
+    answer_tokens: int = 1024
+    history_shown: int = 4
+
+
+@dataclass
+class _Attempt:
+    number: int
+    first_sequence: int  # campaign sequence index where its batch starts
+    summary: str
+    targets: list[str]
+    result: str = "not simulated yet"
+
+
+@dataclass
+class LLMAccounting:
+    calls: int = 0  # stimulus requests
+    completions: int = 0  # including re-asks
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    reasks: int = 0
+    answer_problems: int = 0  # validation problems reported back to the model
+    failures: list[str] = field(default_factory=list)
+    claims: list[dict[str, str]] = field(default_factory=list)
+    per_call: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "calls": self.calls,
+            "completions": self.completions,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.prompt_tokens + self.completion_tokens,
+            "seconds": round(self.seconds, 3),
+            "reasks": self.reasks,
+            "answer_problems": self.answer_problems,
+            "failures": self.failures,
+            "unreachable_claims": self.claims,
+            "per_call": self.per_call,
+        }
+
+
+class LLMSource:
+    name = "llm"
+
+    def __init__(
+        self,
+        design: Design,
+        client: ChatClient,
+        prompts: Prompts,
+        policy: LLMPolicy = LLMPolicy(),
+        log: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.design, self.client, self.prompts, self.policy = design, client, prompts, policy
+        self.log = log or (lambda record: None)
+        self.accounting = LLMAccounting()
+        self.stop_note = ""
+        self._attempts: list[_Attempt] = []
+        self._stale = 0  # calls in a row that added nothing
+        self._offset = 0  # rotation of the shown holes
+        self._schema = context.answer_schema(design, policy.max_sequences, policy.max_cycles)
+
+    def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
+        self._learn(state)
+        while (note := self._exhausted()) is None:
+            sequences = self._call(state, cycles)
+            if sequences:
+                return sequences
+            self._stale += 1  # an answer with nothing usable is a call that added nothing
+        self.stop_note = note
+        return []
+
+    # -- one LLM call ---------------------------------------------------------------------------
+    def _call(self, state: CampaignState, cycles: int) -> list[Sequence]:
+        policy = self.policy
+        shown = context.holes(self.design, state.coverage, policy.holes_shown, self._offset)
+        hidden = max(len(state.coverage.uncovered_reachable) - len(shown), 0)
+        temperature = policy.temperatures[min(self._stale, len(policy.temperatures) - 1)]
+        messages = self.prompts.request(
+            self.design,
+            shown,
+            hidden,
+            [vars(a) for a in self._attempts[-policy.history_shown :]],
+            self._schema,
+            policy.max_sequences,
+            policy.max_cycles,
+            temperature_note=_stale_note(self._stale),
+        )
+        answer = ask(
+            self.client,
+            messages,
+            self.design,
+            schema=self._schema,
+            temperature=temperature,
+            max_tokens=policy.answer_tokens,
+            max_reasks=policy.max_reasks,
+            max_sequences=policy.max_sequences,
+            max_cycles=policy.max_cycles,
+            reask_text=lambda problems, kept: self.prompts.reask(
+                problems, kept, [p.name for p in self.design.driven_inputs]
+            ),
+        )
+        number = self.accounting.calls + 1
+        self._account(number, answer, temperature, [h.alias for h in shown])
+        self.log({"call": number, "temperature": temperature, "holes": [h.alias for h in shown], "exchanges": answer.exchanges})
+        sequences = _fit(answer.sequences, cycles)
+        if sequences:
+            self._attempts.append(
+                _Attempt(number, state.sequences, _summarize(sequences, answer.targets), answer.targets[: len(sequences)])
+            )
+        return sequences
+
+    def _account(self, number: int, answer, temperature: float, shown: list[str]) -> None:
+        acc = self.accounting
+        acc.calls += 1
+        acc.completions += len(answer.calls)
+        acc.reasks += max(len(answer.calls) - 1, 0)
+        acc.prompt_tokens += sum(c.prompt_tokens for c in answer.calls)
+        acc.completion_tokens += sum(c.completion_tokens for c in answer.calls)
+        acc.seconds += sum(c.seconds for c in answer.calls)
+        acc.answer_problems += sum(len(e.get("problems", [])) for e in answer.exchanges)
+        if answer.failure:
+            acc.failures.append(f"call {number}: {answer.failure}")
+        acc.claims += [{"hole": c.hole, "reason": c.reason, "call": str(number)} for c in answer.claims]
+        acc.per_call.append(
+            {
+                "call": number,
+                "temperature": temperature,
+                "holes_shown": shown,
+                "completions": len(answer.calls),
+                "prompt_tokens": sum(c.prompt_tokens for c in answer.calls),
+                "completion_tokens": sum(c.completion_tokens for c in answer.calls),
+                "seconds": round(sum(c.seconds for c in answer.calls), 3),
+                "valid_sequences": len(answer.sequences),
+                "failure": answer.failure,
+            }
+        )
+
+    # -- feedback and stopping -----------------------------------------------------------------
+    def _learn(self, state: CampaignState) -> None:
+        """Say what the previous batch achieved; adjust temperature and the shown holes."""
+        if not self._attempts or self._attempts[-1].result != "not simulated yet":
+            return
+        attempt = self._attempts[-1]
+        aliases = {pid: f"H{n}" for n, pid in enumerate(state.coverage.reachable, 1)}
+        new = sorted(
+            aliases.get(pid, pid)
+            for pid, hit in state.first_hits.items()
+            if hit.sequence >= attempt.first_sequence and hit.strategy == self.name
+        )
+        attempt.result = f"newly covered {', '.join(new)}" if new else "covered nothing new"
+        self.accounting.per_call[attempt.number - 1]["new_points"] = len(new)
+        if new:
+            self._stale = 0
+        else:
+            self._stale += 1
+            self._offset += self.policy.holes_shown
+
+    def _exhausted(self) -> str | None:
+        policy, acc = self.policy, self.accounting
+        if acc.calls >= policy.max_calls:
+            return f"LLM call budget spent ({policy.max_calls} calls)"
+        total = acc.prompt_tokens + acc.completion_tokens
+        if policy.max_total_tokens is not None and total >= policy.max_total_tokens:
+            return f"LLM token budget spent ({total} of {policy.max_total_tokens} tokens)"
+        if self._stale >= policy.plateau_calls:
+            return f"plateau: {self._stale} LLM calls in a row added no coverage"
+        return None
+
+
+class HybridSource:
+    """random-dict until a batch finds nothing new, then one LLM call, then random again."""
+
+    def __init__(self, random_source, llm: LLMSource, random_cycles: int = 2000) -> None:
+        self.random, self.llm, self.random_cycles = random_source, llm, random_cycles
+        self._llm_next = False
+        self._last_count = -1
+        self.stop_note = ""
+
+    @property
+    def name(self) -> str:
+        return self.llm.name if self._llm_next else self.random.name
+
+    def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
+        if self._llm_next:
+            self._llm_next = False
+            batch = self.llm.next_batch(cycles, state)
+            if batch:
+                return batch
+            self.stop_note = self.llm.stop_note  # the LLM is done: random goes on alone
+        covered = len(state.coverage.covered)
+        if covered == self._last_count and not self.llm.stop_note:
+            self._llm_next = True  # decided now, so `name` is right for the batch after this one
+        self._last_count = covered
+        return self.random.next_batch(min(cycles, self.random_cycles), state)
+
+
+def _fit(sequences: list[Sequence], cycles: int) -> list[Sequence]:
+    """Keep whole sequences within the remaining cycle budget (at least one)."""
+    kept, spent = [], 0
+    for sequence in sequences:
+        if kept and spent + sequence.cycle_count > cycles:
+            break
+        kept.append(sequence)
+        spent += sequence.cycle_count
+    return kept
+
+
+def _summarize(sequences: list[Sequence], targets: list[str]) -> str:
+    parts = []
+    for index, sequence in enumerate(sequences):
+        target = targets[index] if index < len(targets) and targets[index] else "?"
+        shown = " ".join(_cycle_text(c) for c in sequence.cycles[:4])
+        more = f" ... ({sequence.cycle_count} cycles)" if sequence.cycle_count > 4 else ""
+        parts.append(f"for {target}: {shown}{more}")
+    return "; ".join(parts)
+
+
+def _cycle_text(cycle: dict[str, int]) -> str:
+    return "{" + ", ".join(f"{k}={v}" for k, v in cycle.items()) + "}"
+
+
+def _stale_note(stale: int) -> str:
+    if stale == 0:
+        return ""
+    return f"The last {stale} attempt(s) covered nothing new: try clearly different input values and orders."

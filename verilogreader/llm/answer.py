@@ -1,0 +1,151 @@
+"""One structured answer: ask → parse → validate → re-ask with the errors, a bounded number of times.
+
+The model's text is data: it is parsed as JSON and checked against the design's ports, never
+executed or evaluated. Valid sequences of a partly wrong answer are kept; only the problems go
+back to the model, with its previous answer, as in a code review.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from verilogreader.design.model import Design
+from verilogreader.errors import LLMCallFailed
+from verilogreader.llm.interface import ChatClient, Completion, Message
+from verilogreader.stimuli.schema import Sequence, validate_sequences
+
+MAX_ANSWER_CHARS = 200_000  # a runaway answer is cut here before parsing
+MAX_JSON_STARTS = 20  # where to try decoding: the first few '{' / '[' only
+_FENCED = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The model says a hole cannot be reached: recorded, never counted as coverage."""
+
+    hole: str
+    reason: str
+
+
+@dataclass
+class Answer:
+    sequences: list[Sequence] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)  # per sequence, the hole it aimed at
+    claims: list[Claim] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # of the last attempt that had any
+    calls: list[Completion] = field(default_factory=list)
+    exchanges: list[dict[str, Any]] = field(default_factory=list)  # for the exchange log
+    failure: str | None = None  # why no usable answer came (after retries)
+
+
+def ask(
+    client: ChatClient,
+    messages: list[Message],
+    design: Design,
+    *,
+    schema: dict[str, Any],
+    temperature: float,
+    max_tokens: int,
+    max_reasks: int,
+    max_sequences: int,
+    max_cycles: int,
+    reask_text,
+) -> Answer:
+    """Get stimuli from the model; `reask_text(problems, kept)` renders the follow-up."""
+    answer = Answer()
+    conversation = list(messages)  # never mutate the caller's list
+    for attempt in range(max_reasks + 1):
+        try:
+            completion = client.complete(conversation, schema=schema, temperature=temperature, max_tokens=max_tokens)
+        except LLMCallFailed as error:
+            answer.failure = str(error)
+            answer.exchanges.append({"attempt": attempt, "messages": conversation[len(messages) - 1 :], "error": str(error)})
+            return answer
+        answer.calls.append(completion)
+        sequences, targets, claims, problems = interpret(completion, design, max_sequences, max_cycles)
+        answer.sequences += sequences
+        answer.targets += targets
+        answer.claims += claims
+        answer.exchanges.append(
+            {
+                "attempt": attempt,
+                "messages": conversation if attempt == 0 else conversation[-2:],
+                "response": completion.text,
+                "mode": completion.mode,
+                "finish_reason": completion.finish_reason,
+                "prompt_tokens": completion.prompt_tokens,
+                "completion_tokens": completion.completion_tokens,
+                "seconds": completion.seconds,
+                "valid_sequences": len(sequences),
+                "problems": problems,
+            }
+        )
+        answer.problems = problems
+        if not problems or attempt == max_reasks:
+            break
+        conversation = conversation + [
+            {"role": "assistant", "content": completion.text[:4000]},
+            {"role": "user", "content": reask_text(problems[:15], len(answer.sequences))},
+        ]
+    return answer
+
+
+def interpret(
+    completion: Completion, design: Design, max_sequences: int, max_cycles: int
+) -> tuple[list[Sequence], list[str], list[Claim], list[str]]:
+    """Sequences, their targets, claims and problems found in one completion's text."""
+    if completion.finish_reason == "length" and not completion.text.strip().endswith("}"):
+        return [], [], [], ["the answer was cut off at the token limit; write fewer, shorter sequences"]
+    document = extract_json(completion.text)
+    if document is None:
+        return [], [], [], ['the answer is not JSON; answer with one JSON object {"sequences": [...]}']
+    problems: list[str] = []
+    raw = document.get("sequences") if isinstance(document, dict) else document
+    if isinstance(raw, list) and len(raw) > max_sequences:
+        problems.append(f"{len(raw)} sequences is more than {max_sequences}; only the first {max_sequences} were used")
+        raw = raw[:max_sequences]
+    if isinstance(raw, list):
+        for number, sequence in enumerate(raw):
+            cycles = sequence.get("cycles") if isinstance(sequence, dict) else None
+            if isinstance(cycles, list) and len(cycles) > max_cycles:
+                problems.append(f"sequence {number} has {len(cycles)} cycles; only the first {max_cycles} were used")
+                sequence["cycles"] = cycles[:max_cycles]
+    valid, issues = validate_sequences({"sequences": raw} if isinstance(raw, list) else document, design)
+    problems += [str(issue) for issue in issues]
+    bad = {issue.sequence for issue in issues}
+    targets = [
+        str(sequence.get("target", "")) if isinstance(sequence, dict) else ""
+        for number, sequence in enumerate(raw if isinstance(raw, list) else [])
+        if number not in bad
+    ]
+    claims = _claims(document)
+    return valid, targets[: len(valid)], claims, problems
+
+
+def extract_json(text: str) -> Any | None:
+    """The first JSON value in the text: whole, in a fenced block, or followed by chatter."""
+    text = text[:MAX_ANSWER_CHARS]
+    candidates = [m.strip() for m in _FENCED.findall(text)] + [text.strip()]
+    decoder = json.JSONDecoder()
+    for candidate in candidates:
+        starts = [i for i, ch in enumerate(candidate) if ch in "{["][:MAX_JSON_STARTS]
+        for start in starts:
+            try:
+                value, _ = decoder.raw_decode(candidate[start:])
+                return value
+            except json.JSONDecodeError:
+                continue
+    return None
+
+
+def _claims(document: Any) -> list[Claim]:
+    if not isinstance(document, dict) or not isinstance(document.get("unreachable"), list):
+        return []
+    return [
+        Claim(str(item.get("hole", ""))[:40], str(item.get("reason", ""))[:500])
+        for item in document["unreachable"]
+        if isinstance(item, dict)
+    ]

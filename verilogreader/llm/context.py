@@ -1,0 +1,124 @@
+"""What the prompts show, as plain data (pure: no I/O, no templates).
+
+- the design explainer: ports, clock/reset, the signals decisions switch on and the
+  constants they are compared with;
+- the holes: each uncovered reachable branch with a short alias (H1, H2 ...), its line, and
+  the chain of conditions that guards it, extracted by the reader rather than left for the
+  model to find (a small model covers far more targets when the conditions are spelled out);
+- the answer format: a JSON schema built from the design's real ports and widths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from verilogreader.coverage.model import CoverageMap
+from verilogreader.design.model import BranchPoint, Design
+
+
+@dataclass(frozen=True)
+class Hole:
+    alias: str
+    point: BranchPoint
+    line_text: str
+    guards: tuple[str, ...]  # outermost first; all must hold for the arm to run
+
+
+def holes(design: Design, coverage: CoverageMap, limit: int, offset: int = 0) -> list[Hole]:
+    """Up to `limit` uncovered reachable points, starting at `offset` (rotating the view on
+    stagnation), each with its guard chain. Aliases are stable within one run."""
+    missing = coverage.uncovered_reachable
+    if not missing:
+        return []
+    start = offset % len(missing)
+    chosen = (missing[start:] + missing[:start])[:limit]
+    by_id = {b.id: b for b in design.branch_points}
+    aliases = {point_id: f"H{n}" for n, point_id in enumerate(coverage.reachable, 1)}
+    result = []
+    for point_id in chosen:
+        point = by_id[point_id]
+        lines = design.sources[point.file].splitlines()
+        result.append(Hole(aliases[point_id], point, lines[point.line - 1].strip(), guard_chain(point, by_id)))
+    return result
+
+
+def guard_chain(point: BranchPoint, by_id: dict[str, BranchPoint]) -> tuple[str, ...]:
+    chain = [point.condition]
+    parent = point.parent
+    while parent is not None and parent in by_id:
+        chain.append(by_id[parent].condition)
+        parent = by_id[parent].parent
+    return tuple(reversed(chain))
+
+
+def numbered_source(design: Design) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Every file of the design as (file, [(line number, text)])."""
+    return [(file, list(enumerate(design.sources[file].splitlines(), 1))) for file in design.files]
+
+
+def decision_signals(design: Design) -> list[tuple[str, list[str]]]:
+    """Internal signals the design compares with constants (state registers, counters), with
+    the constants, e.g. ("state", ["S_IDLE = 3'd0", ...]) — from the constants dictionary."""
+    inputs = {p.name for p in design.ports}
+    found: dict[str, list[str]] = {}
+    for constant in design.constants:
+        if constant.signal and constant.signal not in inputs:
+            found.setdefault(constant.signal, [])
+            if constant.text not in found[constant.signal]:
+                found[constant.signal].append(constant.text)
+    return sorted(found.items())
+
+
+def input_constants(design: Design) -> list[tuple[str, list[str]]]:
+    """Per driven input, the constants the design compares it with."""
+    result = []
+    for port in design.driven_inputs:
+        texts = list(dict.fromkeys(c.text for c in design.constants if c.signal == port.name))
+        if texts:
+            result.append((port.name, texts))
+    return result
+
+
+def answer_schema(design: Design, max_sequences: int, max_cycles: int) -> dict[str, Any]:
+    """The JSON schema of an answer: sequences of cycles over the real inputs with their real
+    ranges, plus optional claims that a hole is unreachable (recorded, never trusted)."""
+    properties = {
+        p.name: {"type": "integer", "minimum": p.min_value, "maximum": p.max_value} for p in design.driven_inputs
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "sequences": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": max_sequences,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "target": {"type": "string"},
+                        "reset": {"type": "boolean"},
+                        "cycles": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": max_cycles,
+                            "items": {"type": "object", "properties": properties, "additionalProperties": False},
+                        },
+                    },
+                    "required": ["target", "reset", "cycles"],
+                    "additionalProperties": False,
+                },
+            },
+            "unreachable": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"hole": {"type": "string"}, "reason": {"type": "string"}},
+                    "required": ["hole", "reason"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["sequences"],
+        "additionalProperties": False,
+    }

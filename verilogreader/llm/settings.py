@@ -1,0 +1,97 @@
+"""Which LLM to use, from (highest first) the command line, the environment, a config file.
+
+`--llm` takes `local` (the embedded model, the default), `local:/path/model.gguf` (any GGUF
+file, served locally) or the base URL of an OpenAI-compatible endpoint
+(`https://api.openai.com/v1`, `http://localhost:8000/v1` for vLLM, `http://localhost:11434/v1`
+for Ollama ...). The API key is read from the environment variable named by `api_key_env`
+(default OPENAI_API_KEY) and is never stored in settings, logs or results.
+
+Config file (TOML, `--llm-config FILE`):
+
+    [llm]
+    endpoint = "http://localhost:8000/v1"
+    model = "Qwen/Qwen2.5-Coder-7B-Instruct"
+    api_key_env = "VLLM_KEY"
+    temperature = 0.2
+    max_tokens = 1024
+    timeout = 120
+
+Environment: VERILOGREADER_LLM (like --llm), VERILOGREADER_LLM_MODEL, VERILOGREADER_LLM_API_KEY_ENV.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from verilogreader.errors import UsageError
+
+LOCAL = "local"
+
+
+class LLMSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    endpoint: str = LOCAL
+    model: str | None = None  # None: the endpoint's default (the local server has one model)
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = Field(0.2, ge=0, le=2)
+    max_tokens: int = Field(1024, ge=64, le=32768)
+    timeout: float = Field(180, gt=0)
+
+    @property
+    def is_local(self) -> bool:
+        return self.endpoint == LOCAL or self.endpoint.startswith(LOCAL + ":")
+
+    def api_key(self, environ: Mapping[str, str] = os.environ) -> str | None:
+        return environ.get(self.api_key_env)
+
+    def describe(self) -> dict[str, Any]:
+        """For results and logs: everything but secrets (the key's variable name only)."""
+        return {**self.model_dump(), "api_key_set": bool(self.api_key())}
+
+
+def resolve_settings(
+    llm: str | None = None,
+    model: str | None = None,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> LLMSettings:
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        values.update(_from_file(config_file))
+    env = {
+        "endpoint": environ.get("VERILOGREADER_LLM"),
+        "model": environ.get("VERILOGREADER_LLM_MODEL"),
+        "api_key_env": environ.get("VERILOGREADER_LLM_API_KEY_ENV"),
+    }
+    values.update({k: v for k, v in env.items() if v})
+    values.update({k: v for k, v in {"endpoint": llm, "model": model}.items() if v})
+    try:
+        settings = LLMSettings(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise UsageError(f"LLM settings: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    if not settings.is_local and not settings.endpoint.startswith(("http://", "https://")):
+        raise UsageError(
+            f"--llm {settings.endpoint!r}: use 'local', 'local:/path/model.gguf' or an http(s):// base URL"
+        )
+    return settings
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        document = tomllib.loads(path.read_text())
+    except OSError as error:
+        raise UsageError(f"cannot read LLM config {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"{path}: {error}") from None
+    section = document.get("llm")
+    if not isinstance(section, dict):
+        raise UsageError(f"{path} has no [llm] table")
+    return section
