@@ -100,7 +100,9 @@ def run(
     reset: Reset = None,
     reset_active_low: ResetLow = None,
     sim: Annotated[str, typer.Option("--sim", help="Simulator: icarus or verilator.")] = "icarus",
-    strategy: Annotated[str, typer.Option("--strategy", help="Stimulus strategy: random or random-dict.")] = "random",
+    strategy: Annotated[
+        str, typer.Option("--strategy", help="random, random-dict, llm or hybrid (random-dict + LLM on what random misses).")
+    ] = "random",
     budget_cycles: Annotated[int, typer.Option("--budget-cycles", min=1, help="Stimulus cycles to spend.")] = 10_000,
     budget_seconds: Annotated[
         Optional[float], typer.Option("--budget-seconds", min=0, help="Wall-clock limit for the campaign.")
@@ -115,25 +117,39 @@ def run(
         typer.Option("--corpus", help="Corpus file to append to (replayed first, then extended) instead of DIR/corpus.json."),
     ] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds one simulator batch may take.")] = 120.0,
+    llm: Annotated[
+        Optional[str],
+        typer.Option("--llm", help="local (default), local:/path/model.gguf, or an OpenAI-compatible base URL."),
+    ] = None,
+    llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="Model name at the endpoint.")] = None,
+    llm_config: Annotated[Optional[Path], typer.Option("--llm-config", help="TOML file with an [llm] table.")] = None,
+    llm_calls: Annotated[int, typer.Option("--llm-calls", min=1, help="Budget of LLM stimulus requests.")] = 20,
+    llm_tokens: Annotated[Optional[int], typer.Option("--llm-tokens", min=1, help="Budget of LLM tokens.")] = None,
+    prompts: Annotated[Optional[Path], typer.Option("--prompts", help="Folder of prompt templates overriding the built-in ones.")] = None,
+    cache: Annotated[bool, typer.Option("--cache", help="Reuse cached LLM responses (reproducible, free reruns).")] = False,
 ) -> None:
     """Simulate the design with a stimulus strategy and report its branch coverage."""
-    from verilogreader.cli.run import execute_run
+    from verilogreader.cli.run import RunRequest, execute_run
+    from verilogreader.llm.settings import resolve_settings
 
     design = _read(files, top, include, define, param, clock, reset, reset_active_low)
-    sequences = _load_stimuli(stimuli, design) if stimuli else []
-    execute_run(
-        design,
-        out=out,
+    request = RunRequest(
         sim=sim,
         strategy=strategy,
         budget_cycles=budget_cycles,
         budget_seconds=budget_seconds,
         seed=seed,
-        stimuli=sequences,
+        stimuli=_load_stimuli(stimuli, design) if stimuli else [],
         out_dir=out_dir,
         timeout=timeout,
         corpus_path=corpus,
+        llm=resolve_settings(llm, llm_model, llm_config),
+        prompts_dir=prompts,
+        cache=cache,
+        llm_calls=llm_calls,
+        llm_tokens=llm_tokens,
     )
+    execute_run(design, request, out)
 
 
 def _load_stimuli(path: Path, design):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -15,67 +17,107 @@ from verilogreader.errors import UsageError
 from verilogreader.report.annotate import uncovered_excerpts
 from verilogreader.report.documents import REPLAY_STRATEGY, campaign_corpus, results_document
 from verilogreader.report.tables import excerpts_as_rich, summary_table
-from verilogreader.stimuli.random import GENERATORS
+from verilogreader.engine.llm_strategy import HybridSource, LLMPolicy, LLMSource
+from verilogreader.llm.connect import open_chat_client
+from verilogreader.llm.local import cache_root
+from verilogreader.llm.prompts import Prompts
+from verilogreader.llm.settings import LLMSettings, resolve_settings
+from verilogreader.stimuli.random import GENERATORS, RandomDictGenerator
 from verilogreader.stimuli.schema import Sequence
 from verilogreader.stimuli.sources import ChainedSource, FixedSource
 from verilogreader.store.atomic import write_json
 from verilogreader.store.corpus import Corpus, load_corpus, save_corpus
+from verilogreader.store.exchange_log import ExchangeLog
 
 
-def execute_run(
-    design: Design,
-    *,
-    out: Console,
-    sim: str,
-    strategy: str,
-    budget_cycles: int,
-    budget_seconds: float | None,
-    seed: int,
-    stimuli: list[Sequence],
-    out_dir: Path,
-    timeout: float,
-    corpus_path: Path | None = None,
-) -> None:
+STRATEGIES = (*GENERATORS, "llm", "hybrid")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    sim: str
+    strategy: str
+    budget_cycles: int
+    budget_seconds: float | None
+    seed: int
+    stimuli: list[Sequence]
+    out_dir: Path
+    timeout: float
+    corpus_path: Path | None = None
+    llm: LLMSettings | None = None  # for the llm and hybrid strategies
+    prompts_dir: Path | None = None
+    cache: bool = False
+    llm_calls: int = 20
+    llm_tokens: int | None = None
+
+
+def execute_run(design: Design, request: RunRequest, out: Console) -> None:
     from verilogreader.sim.registry import make_simulator
 
-    if strategy not in GENERATORS:
-        raise UsageError(f"unknown strategy {strategy!r}; choose one of: {', '.join(GENERATORS)}")
+    if request.strategy not in STRATEGIES:
+        raise UsageError(f"unknown strategy {request.strategy!r}; choose one of: {', '.join(STRATEGIES)}")
     if not design.inputs:
         raise UsageError(f"design {design.top} has no inputs: there is nothing to drive")
     if not design.branch_points:
         out.print(f"[yellow]note:[/] design {design.top} has no branch points; coverage is trivially complete")
 
-    out.print(f"building {design.top} for {sim} ...")
-    simulator = make_simulator(sim, design, out_dir / "work", timeout_s=timeout)
-    earlier = _earlier_corpus(corpus_path, design)
-    source = GENERATORS[strategy](design, seed)
-    if stimuli:
-        source = ChainedSource(FixedSource(stimuli), source)
-    replay_cycles = 0
-    if earlier is not None and earlier.sequences:
-        # Replay what the corpus already covers first, so new entries add to it; not charged.
-        replay = [s.as_sequence() for s in earlier.sequences]
-        replay_cycles = sum(s.cycle_count for s in replay)
-        source = ChainedSource(FixedSource(replay, name=REPLAY_STRATEGY), source)
-    settings = {
-        "simulator": sim,
-        "strategy": strategy,
-        "seed": seed,
-        "budget_cycles": budget_cycles,
-        "budget_seconds": budget_seconds,
-        "stimuli_file_sequences": len(stimuli),
-    }
-    corpus_file = corpus_path or out_dir / "corpus.json"
-    saver = _Checkpoint(design, out_dir, settings, sim, corpus_file, earlier)
-    budget = Budget(budget_cycles + replay_cycles, budget_seconds)
-    if out.is_terminal:
-        with Live(console=out, refresh_per_second=4, transient=True) as live:
-            observer = _LivePanel(live, design, saver)
-            state = run_campaign(design, simulator, source, budget, observer)
-    else:
-        state = run_campaign(design, simulator, source, budget, _Lines(out, saver))
-    saver.update(state)
-    _final_report(out, design, state, out_dir / "results.json", corpus_file)
+    out_dir = request.out_dir
+    earlier = _earlier_corpus(request.corpus_path, design)
+    out.print(f"building {design.top} for {request.sim} ...")
+    simulator = make_simulator(request.sim, design, out_dir / "work", timeout_s=request.timeout)
+    with ExitStack() as resources:
+        source, llm_source = _strategy_source(design, request, resources, out)
+        if request.stimuli:
+            source = ChainedSource(FixedSource(request.stimuli), source)
+        replay_cycles = 0
+        if earlier is not None and earlier.sequences:
+            # Replay what the corpus already covers first, so new entries add to it; not charged.
+            replay = [s.as_sequence() for s in earlier.sequences]
+            replay_cycles = sum(s.cycle_count for s in replay)
+            source = ChainedSource(FixedSource(replay, name=REPLAY_STRATEGY), source)
+        settings = {
+            "simulator": request.sim,
+            "strategy": request.strategy,
+            "seed": request.seed,
+            "budget_cycles": request.budget_cycles,
+            "budget_seconds": request.budget_seconds,
+            "stimuli_file_sequences": len(request.stimuli),
+        }
+        if llm_source is not None:
+            settings["llm"] = {**request.llm.describe(), "max_calls": request.llm_calls, "max_tokens_total": request.llm_tokens}
+        corpus_file = request.corpus_path or out_dir / "corpus.json"
+        saver = _Checkpoint(design, out_dir, settings, request.sim, corpus_file, earlier, llm_source)
+        budget = Budget(request.budget_cycles + replay_cycles, request.budget_seconds)
+        if out.is_terminal:
+            with Live(console=out, refresh_per_second=4, transient=True) as live:
+                state = run_campaign(design, simulator, source, budget, _LivePanel(live, design, saver))
+        else:
+            state = run_campaign(design, simulator, source, budget, _Lines(out, saver))
+        saver.update(state)
+    _final_report(out, design, state, out_dir / "results.json", corpus_file, llm_source)
+
+
+def _strategy_source(design: Design, request: RunRequest, resources: ExitStack, out: Console):
+    """The stimulus source for the strategy, and the LLM source inside it (or None)."""
+    if request.strategy in GENERATORS:
+        return GENERATORS[request.strategy](design, request.seed), None
+    settings = request.llm or resolve_settings()
+    if settings.is_local:
+        out.print("starting the embedded LLM (first start assembles and checks the model file) ...")
+    cache_dir = cache_root() / "llm-responses" if request.cache else None
+    client = resources.enter_context(open_chat_client(settings, log_dir=request.out_dir, cache_dir=cache_dir))
+    temperatures = tuple(sorted({settings.temperature, min(settings.temperature + 0.3, 1.0), min(settings.temperature + 0.6, 1.2), 1.0}))
+    policy = LLMPolicy(
+        max_calls=request.llm_calls,
+        max_total_tokens=request.llm_tokens,
+        answer_tokens=settings.max_tokens,
+        temperatures=temperatures,
+    )
+    log = ExchangeLog(request.out_dir / "llm-exchanges.jsonl")
+    llm_source = LLMSource(design, client, Prompts(request.prompts_dir), policy, log=log)
+    if request.strategy == "llm":
+        return llm_source, llm_source
+    return HybridSource(RandomDictGenerator(design, request.seed), llm_source), llm_source
 
 
 def _earlier_corpus(path: Path | None, design: Design) -> Corpus | None:
@@ -92,14 +134,24 @@ class _Checkpoint:
     """Writes results.json and corpus.json after every batch, so nothing found is lost."""
 
     def __init__(
-        self, design: Design, out_dir: Path, settings: dict, simulator: str, corpus_file: Path, earlier: Corpus | None
+        self,
+        design: Design,
+        out_dir: Path,
+        settings: dict,
+        simulator: str,
+        corpus_file: Path,
+        earlier: Corpus | None,
+        llm_source: LLMSource | None,
     ) -> None:
         self.design, self.out_dir, self.settings, self.simulator = design, out_dir, settings, simulator
-        self.corpus_file, self.earlier = corpus_file, earlier
+        self.corpus_file, self.earlier, self.llm_source = corpus_file, earlier, llm_source
         self._saved_corpus = -1
 
     def update(self, state: CampaignState) -> None:
-        write_json(self.out_dir / "results.json", results_document(self.design, state, self.settings))
+        results = results_document(self.design, state, self.settings)
+        if self.llm_source is not None:
+            results["llm"] = self.llm_source.accounting.as_dict()
+        write_json(self.out_dir / "results.json", results)
         if len(state.corpus) != self._saved_corpus:
             save_corpus(self.corpus_file, campaign_corpus(self.design, state, self.simulator, self.earlier))
             self._saved_corpus = len(state.corpus)
@@ -152,15 +204,30 @@ class _Lines:
         self.saver.update(state)
 
 
-def _final_report(out: Console, design: Design, state: CampaignState, results: Path, corpus: Path) -> None:
+def _final_report(
+    out: Console, design: Design, state: CampaignState, results: Path, corpus: Path, llm_source: LLMSource | None
+) -> None:
+    reason = state.stop_reason.value if state.stop_reason else "?"
     rows = {
-        "stopped because": state.stop_reason.value if state.stop_reason else "?",
+        "stopped because": f"{reason} ({state.stop_detail})" if state.stop_detail else reason,
         "cycles": f"{state.cycles:,}",
         "sequences": f"{state.sequences:,}",
         "wall time": f"{state.seconds:.1f} s",
         "corpus": f"{len(state.corpus)} sequences",
     }
+    if llm_source is not None:
+        acc = llm_source.accounting
+        rows["LLM calls"] = f"{acc.calls} ({acc.reasks} re-asks, {len(acc.failures)} failed)"
+        rows["LLM tokens"] = f"{acc.prompt_tokens:,} prompt + {acc.completion_tokens:,} completion"
+        rows["LLM time"] = f"{acc.seconds:.1f} s"
+        found = {}
+        for hit in state.first_hits.values():
+            found[hit.strategy] = found.get(hit.strategy, 0) + 1
+        rows["points found by"] = ", ".join(f"{k}: {v}" for k, v in sorted(found.items()))
     out.print(summary_table(state.coverage, rows))
+    if llm_source is not None:
+        for claim in llm_source.accounting.claims:
+            out.print(f"[yellow]LLM claims {claim['hole']} unreachable (not trusted):[/] {claim['reason']}", highlight=False)
     for problem in dict.fromkeys(state.problems):
         out.print(f"[yellow]problem:[/] {problem}", highlight=False)
     wrong = state.coverage.unreachable_hit

@@ -50,6 +50,7 @@ def results_document(design: Design, state: CampaignState, run: dict[str, Any]) 
                 "column": point.column,
                 "kind": point.kind.value,
                 "condition": point.condition,
+                "parent": point.parent,
                 "covered": point.id in coverage.hits,
                 "hits": coverage.hits.get(point.id, 0),
                 "unreachable": point.unreachable,

@@ -1,0 +1,39 @@
+"""A response cache in front of any chat client: a rerun with `--cache` is reproducible and free.
+
+The key is a hash of everything that shapes the answer (model, messages, schema, temperature,
+token limit). Entries are JSON files, written atomically; a broken entry is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from verilogreader.llm.interface import ChatClient, Completion, Message
+from verilogreader.store.atomic import write_json
+
+
+class CachedChatClient:
+    def __init__(self, inner: ChatClient, folder: Path) -> None:
+        self.inner, self.folder = inner, folder
+        self.model = inner.model
+
+    def complete(
+        self, messages: list[Message], *, schema: dict[str, Any] | None, temperature: float, max_tokens: int
+    ) -> Completion:
+        path = self.folder / f"{request_key(self.model, messages, schema, temperature, max_tokens)}.json"
+        try:
+            return replace(Completion(**json.loads(path.read_text())), cached=True)
+        except (OSError, ValueError, TypeError):
+            pass
+        completion = self.inner.complete(messages, schema=schema, temperature=temperature, max_tokens=max_tokens)
+        write_json(path, asdict(completion))
+        return completion
+
+
+def request_key(model: str, messages: list[Message], schema: Any, temperature: float, max_tokens: int) -> str:
+    request = {"model": model, "messages": messages, "schema": schema, "temperature": temperature, "max_tokens": max_tokens}
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
