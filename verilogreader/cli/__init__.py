@@ -23,7 +23,7 @@ app = typer.Typer(
     help="Read a Verilog design, simulate it, measure branch coverage and close the holes.",
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line: logs and grep stay readable
 
 Files = Annotated[
     list[Path],
@@ -152,6 +152,97 @@ def run(
     execute_run(design, request, out)
 
 
+Corpus = Annotated[Path, typer.Argument(help="Corpus JSON file (from `run`).", show_default=False)]
+Sim = Annotated[Optional[str], typer.Option("--sim", help="Simulator (default: the one the corpus was made with).")]
+Timeout = Annotated[float, typer.Option("--timeout", min=1, help="Seconds one simulator batch may take.")]
+
+
+@app.command()
+def replay(
+    corpus: Corpus,
+    files: Files,
+    top: Top = None,
+    include: Includes = [],
+    define: Defines = [],
+    param: Params = [],
+    clock: Clock = None,
+    reset: Reset = None,
+    reset_active_low: ResetLow = None,
+    sim: Sim = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.json and the coverage exports.")] = Path("vr-replay"),
+    timeout: Timeout = 120.0,
+) -> None:
+    """Replay a corpus (no LLM) and report its coverage; say what changed if the design did."""
+    from verilogreader.cli.gate import execute_replay, write_outputs
+
+    design = _read(files, top, include, define, param, clock, reset, reset_active_low)
+    result = execute_replay(design, corpus, out=out, sim=sim, out_dir=out_dir, timeout=timeout)
+    write_outputs(design, result, {"command": "replay", "corpus": str(corpus)}, out_dir, None)
+    out.print(f"results and exports: {out_dir}", highlight=False)
+
+
+@app.command()
+def gate(
+    corpus: Corpus,
+    files: Files,
+    min_reachable: Annotated[
+        float, typer.Option("--min-reachable", min=0, max=100, help="Reachable coverage (%) needed to pass.")
+    ] = 100.0,
+    baseline: Annotated[
+        Optional[Path], typer.Option("--baseline", help="An earlier results.json: fail if a branch it covered is lost.")
+    ] = None,
+    top: Top = None,
+    include: Includes = [],
+    define: Defines = [],
+    param: Params = [],
+    clock: Clock = None,
+    reset: Reset = None,
+    reset_active_low: ResetLow = None,
+    sim: Sim = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.json and the coverage exports.")] = Path("vr-gate"),
+    timeout: Timeout = 120.0,
+) -> None:
+    """Replay a corpus and fail (exit 1) below the coverage threshold or on a regression."""
+    from verilogreader.cli.gate import execute_replay, gate_checks, print_gate, write_outputs
+
+    design = _read(files, top, include, define, param, clock, reset, reset_active_low)
+    result = execute_replay(design, corpus, out=out, sim=sim, out_dir=out_dir, timeout=timeout)
+    checks = gate_checks(result, min_reachable, baseline)
+    run_info = {
+        "command": "gate",
+        "corpus": str(corpus),
+        "min_reachable": min_reachable,
+        "baseline": str(baseline) if baseline else None,
+    }
+    write_outputs(design, result, run_info, out_dir, checks)
+    if not print_gate(out, design, result, checks):
+        raise typer.Exit(1)
+
+
+corpus_app = typer.Typer(no_args_is_help=True, help="Work on corpus files.")
+app.add_typer(corpus_app, name="corpus")
+
+
+@corpus_app.command("minimize")
+def corpus_minimize(
+    corpus: Corpus,
+    to: Annotated[Optional[Path], typer.Option("--out", help="Where to write it (default: CORPUS.min.json).")] = None,
+) -> None:
+    """Keep a smallest set of sequences that covers the same points (greedy set cover)."""
+    from verilogreader.engine.minimize import minimize
+    from verilogreader.store.corpus import load_corpus, save_corpus
+
+    loaded = load_corpus(corpus)
+    smaller = minimize(loaded)
+    target = to or corpus.with_suffix(".min.json")
+    save_corpus(target, smaller)
+    out.print(
+        f"{len(loaded.sequences)} -> {len(smaller.sequences)} sequences, "
+        f"{loaded.cycles:,} -> {smaller.cycles:,} cycles, covering the same {len(smaller.covered())} points: {target}",
+        highlight=False,
+    )
+
+
 def _load_stimuli(path: Path, design):
     from verilogreader.stimuli.schema import validate_sequences
 
@@ -171,7 +262,7 @@ def _load_stimuli(path: Path, design):
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a typer.Exit comes back as its exit code here
     except VerilogReaderError as error:
         err.print("[bold red]error:[/]", escape(str(error)), highlight=False)
         sys.exit(2)
@@ -186,3 +277,4 @@ def main() -> None:
             error.show()
             sys.exit(2)
         raise
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,142 @@
+"""Corpus, replay, gate and minimize as a CI user runs them: real processes, real Icarus."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from verilogreader.engine.minimize import minimize
+from verilogreader.store.atomic import write_json
+from verilogreader.store.corpus import Corpus, CorpusSequence, load_corpus
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+pytestmark = pytest.mark.sim
+
+
+def cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "verilogreader.cli", *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def vending(tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the vending_fsm benchmark and a corpus recorded on it."""
+    root = tmp_path_factory.mktemp("vending")
+    design = root / "vending_fsm"
+    shutil.copytree(BENCHMARKS / "vending_fsm", design)
+    result = cli("run", design, "--strategy", "random", "--budget-cycles", "3000", "--seed", "4", "--out", root / "run")
+    assert result.returncode == 0, result.stderr
+    return design, root / "run" / "corpus.json"
+
+
+def test_gate_passes_fails_and_writes_every_export(vending, tmp_path):
+    design, corpus = vending
+    passed = cli("gate", corpus, design, "--min-reachable", "50", "--out", tmp_path / "ok")
+    assert passed.returncode == 0, passed.stderr
+    assert "reachable coverage:" in passed.stdout and "gate passed" in passed.stdout
+    for name in ("results.json", "coverage.info", "cobertura.xml", "junit.xml", "summary.md"):
+        assert (tmp_path / "ok" / name).stat().st_size > 0, name
+    percent = json.loads((tmp_path / "ok" / "results.json").read_text())["totals"]["reachable_percent"]
+    if percent < 100:
+        failed = cli("gate", corpus, design, "--min-reachable", "100", "--out", tmp_path / "bad")
+        assert failed.returncode == 1
+        assert "FAIL" in failed.stdout and "Uncovered reachable branches" in failed.stdout
+        junit = (tmp_path / "bad" / "junit.xml").read_text()
+        assert "reachable coverage &gt;= 100%" in junit or "reachable coverage >= 100%" in junit
+
+
+def test_gate_fails_on_a_regression_against_the_baseline(vending, tmp_path):
+    design, corpus = vending
+    full = cli("gate", corpus, design, "--min-reachable", "0", "--out", tmp_path / "full")
+    assert full.returncode == 0
+    loaded = load_corpus(corpus)
+    write_json(tmp_path / "small.json", loaded.model_copy(update={"sequences": loaded.sequences[:1]}).model_dump())
+    regressed = cli("gate", tmp_path / "small.json", design, "--min-reachable", "0",
+                    "--baseline", tmp_path / "full" / "results.json", "--out", tmp_path / "reg")
+    assert regressed.returncode == 1
+    assert "no coverage regression" in regressed.stdout and "lost" in regressed.stdout
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"format": "verilogreader.corpus", "version": 99, "design": {}, "simulator": "icarus"}', "version 99"),
+        ('{"format": "verilogreader.corpus", "version": 1, "design": {"top": "x"}, "simul', "truncated"),
+        ('{"format": "something-else"}', "not a VerilogReader corpus"),
+    ],
+)
+def test_bad_corpus_files_are_tool_errors(vending, tmp_path, content, message):
+    design, _ = vending
+    path = tmp_path / "corpus.json"
+    path.write_text(content)
+    result = cli("gate", path, design, "--min-reachable", "50", "--out", tmp_path / "o")
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_corpus_of_another_design_and_bad_threshold_are_refused(vending, tmp_path):
+    design, corpus = vending
+    other = cli("gate", corpus, BENCHMARKS / "seq_lock", "--min-reachable", "50", "--out", tmp_path / "o")
+    assert other.returncode == 2 and "corpus for top module 'vending_fsm'" in other.stderr
+    threshold = cli("gate", corpus, design, "--min-reachable", "150")
+    assert threshold.returncode == 2
+
+
+def test_replay_says_when_the_design_changed_and_which_sequences_lost_coverage(vending, tmp_path):
+    design, corpus = vending
+    changed = tmp_path / "vending_fsm"
+    shutil.copytree(design, changed)
+    source = changed / "vending_fsm.v"
+    text = source.read_text()
+    # Make cancelling impossible: the refund path can no longer be taken.
+    assert "if (cancel) begin" in text
+    source.write_text(text.replace("if (cancel) begin", "if (cancel && 1'b0) begin"))
+    result = cli("replay", corpus, changed, "--out", tmp_path / "r")
+    assert result.returncode == 0, result.stderr
+    assert "changed since" in result.stdout
+    lost = json.loads((tmp_path / "r" / "results.json").read_text())["lost"]
+    assert lost and "no longer covers" in result.stdout
+
+
+def test_minimize_keeps_every_point_with_fewer_sequences(vending, tmp_path):
+    _, corpus = vending
+    result = cli("corpus", "minimize", corpus, "--out", tmp_path / "min.json")
+    assert result.returncode == 0, result.stderr
+    before, after = load_corpus(corpus), load_corpus(tmp_path / "min.json")
+    assert after.covered() == before.covered()
+    assert len(after.sequences) <= len(before.sequences)
+
+
+def test_minimize_keeps_reset_free_sequences_with_their_predecessor():
+    def seq(reset, covers):
+        return CorpusSequence(reset=reset, cycles=[{}], covers=covers)
+
+    corpus = Corpus(design={"top": "t"}, simulator="icarus",
+                    sequences=[seq(True, ["a"]), seq(False, ["b"]), seq(True, ["a", "c"]), seq(True, ["a"])])
+    kept = minimize(corpus).sequences
+    assert [s.covers for s in kept] == [["a"], ["b"], ["a", "c"]]
+
+
+def test_run_appends_to_a_corpus_instead_of_overwriting_it(vending, tmp_path):
+    design, corpus = vending
+    appended = tmp_path / "corpus.json"
+    shutil.copy(corpus, appended)
+    before = load_corpus(appended)
+    result = cli("run", design, "--corpus", appended, "--strategy", "random-dict", "--seed", "9",
+                 "--budget-cycles", "3000", "--out", tmp_path / "o")
+    assert result.returncode == 0, result.stderr
+    after = load_corpus(appended)
+    assert after.sequences[: len(before.sequences)] == before.sequences
+    assert all(s.strategy == "random-dict" for s in after.sequences[len(before.sequences):])
+
+
+def test_atomic_write_never_leaves_a_corrupt_file(tmp_path):
+    path = tmp_path / "corpus.json"
+    write_json(path, {"ok": 1})
+    with pytest.raises(TypeError):
+        write_json(path, {"bad": object()})
+    assert json.loads(path.read_text()) == {"ok": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["corpus.json"]
