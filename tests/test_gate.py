@@ -140,3 +140,14 @@ def test_atomic_write_never_leaves_a_corrupt_file(tmp_path):
         write_json(path, {"bad": object()})
     assert json.loads(path.read_text()) == {"ok": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["corpus.json"]
+
+
+def test_export_test_writes_a_standalone_cocotb_regression_that_passes(vending, tmp_path):
+    _, corpus = vending
+    module = tmp_path / "test_vending_regression.py"
+    result = cli("export-test", corpus, "--out", module)
+    assert result.returncode == 0, result.stderr
+    assert "import verilogreader" not in module.read_text() and "from verilogreader" not in module.read_text()
+    run = subprocess.run([sys.executable, module.name], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "PASS=1" in run.stdout

@@ -243,6 +243,52 @@ def corpus_minimize(
     )
 
 
+@app.command("export-test")
+def export_test(
+    corpus: Corpus,
+    files: Annotated[
+        Optional[list[Path]],
+        typer.Argument(help="Design files (default: the files the corpus was recorded on).", show_default=False),
+    ] = None,
+    top: Top = None,
+    include: Includes = [],
+    define: Defines = [],
+    param: Params = [],
+    clock: Clock = None,
+    reset: Reset = None,
+    reset_active_low: ResetLow = None,
+    to: Annotated[Path, typer.Option("--out", help="The cocotb test module to write.")] = Path("test_regression.py"),
+) -> None:
+    """Write a standalone cocotb test module (no verilogreader needed) that replays the corpus."""
+    from verilogreader.design.model import Direction
+    from verilogreader.report.regression_test import render_regression_test
+    from verilogreader.store.atomic import write_text
+    from verilogreader.store.corpus import load_corpus
+
+    loaded = load_corpus(corpus)
+    recorded = loaded.design
+    if not files:
+        files = [Path(f) for f in recorded.get("files", [])]
+        top = top or recorded.get("top")
+        define = define or [f"{k}={v}" for k, v in recorded.get("defines", {}).items()]
+        param = param or [f"{k}={v}" for k, v in recorded.get("parameters", {}).items()]
+        clock = clock or recorded.get("clock")
+        reset = reset or recorded.get("reset")
+        reset_active_low = reset_active_low if reset_active_low is not None else recorded.get("reset_active_low")
+    design = _read(files, top, include, define, param, clock, reset, reset_active_low)
+    text = render_regression_test(
+        loaded,
+        clock=design.clock_reset.clock,
+        reset=design.clock_reset.reset,
+        reset_active_low=design.clock_reset.reset_active_low,
+        inputs=[p.name for p in design.driven_inputs],
+        outputs=[p.name for p in design.ports if p.direction is Direction.OUTPUT],
+        module=to.stem,
+    )
+    write_text(to, text)
+    out.print(f"wrote {to}: {len(loaded.sequences)} sequences; run it with: python {to}", highlight=False)
+
+
 def _load_stimuli(path: Path, design):
     from verilogreader.stimuli.schema import validate_sequences
 
