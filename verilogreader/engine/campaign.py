@@ -19,7 +19,7 @@ from verilogreader.sim.interface import BatchResult, Simulator
 from verilogreader.stimuli.schema import Sequence
 
 FIRST_BATCH_CYCLES = 500
-MAX_BATCH_CYCLES = 16_000
+MAX_BATCH_CYCLES = 64_000
 MAX_FAILED_BATCHES = 3
 
 

@@ -15,7 +15,7 @@ from verilogreader.engine.campaign import CampaignState, Observer, StopReason, a
 from verilogreader.sim.interface import SequenceOutcome, Simulator
 from verilogreader.store.corpus import Corpus
 
-BATCH_CYCLES = 16_000
+BATCH_CYCLES = 250_000  # one simulator start per quarter-million cycles: start-up dominates otherwise
 REPLAY = "corpus"
 
 
