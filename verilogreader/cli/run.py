@@ -114,7 +114,7 @@ def _strategy_source(design: Design, request: RunRequest, resources: ExitStack, 
         temperatures=temperatures,
     )
     log = ExchangeLog(request.out_dir / "llm-exchanges.jsonl")
-    llm_source = LLMSource(design, client, Prompts(request.prompts_dir), policy, log=log)
+    llm_source = LLMSource(design, client, Prompts(request.prompts_dir), policy, log=log, seed=request.seed)
     if request.strategy == "llm":
         return llm_source, llm_source
     return HybridSource(RandomDictGenerator(design, request.seed), llm_source), llm_source

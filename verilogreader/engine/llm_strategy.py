@@ -86,7 +86,9 @@ class LLMSource:
         prompts: Prompts,
         policy: LLMPolicy = LLMPolicy(),
         log: Callable[[dict[str, Any]], None] | None = None,
+        seed: int = 0,
     ) -> None:
+        self.seed = seed
         self.design, self.client, self.prompts, self.policy = design, client, prompts, policy
         self.log = log or (lambda record: None)
         self.accounting = LLMAccounting()
@@ -135,6 +137,7 @@ class LLMSource:
             reask_text=lambda problems, kept: self.prompts.reask(
                 problems, kept, [p.name for p in self.design.driven_inputs]
             ),
+            seed=self.seed * 1000 + self.accounting.calls * 10,
         )
         number = self.accounting.calls + 1
         self._account(number, answer, temperature, [h.alias for h in shown])

@@ -53,13 +53,20 @@ def ask(
     max_sequences: int,
     max_cycles: int,
     reask_text,
+    seed: int | None = None,
 ) -> Answer:
     """Get stimuli from the model; `reask_text(problems, kept)` renders the follow-up."""
     answer = Answer()
     conversation = list(messages)  # never mutate the caller's list
     for attempt in range(max_reasks + 1):
         try:
-            completion = client.complete(conversation, schema=schema, temperature=temperature, max_tokens=max_tokens)
+            completion = client.complete(
+                conversation,
+                schema=schema,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                seed=None if seed is None else seed + attempt,
+            )
         except LLMCallFailed as error:
             answer.failure = str(error)
             answer.exchanges.append({"attempt": attempt, "messages": conversation[len(messages) - 1 :], "error": str(error)})

@@ -22,18 +22,36 @@ class CachedChatClient:
         self.model = inner.model
 
     def complete(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, temperature: float, max_tokens: int
+        self,
+        messages: list[Message],
+        *,
+        schema: dict[str, Any] | None,
+        temperature: float,
+        max_tokens: int,
+        seed: int | None = None,
     ) -> Completion:
-        path = self.folder / f"{request_key(self.model, messages, schema, temperature, max_tokens)}.json"
+        key = request_key(self.model, messages, schema, temperature, max_tokens, seed)
+        path = self.folder / f"{key}.json"
         try:
             return replace(Completion(**json.loads(path.read_text())), cached=True)
         except (OSError, ValueError, TypeError):
             pass
-        completion = self.inner.complete(messages, schema=schema, temperature=temperature, max_tokens=max_tokens)
+        completion = self.inner.complete(
+            messages, schema=schema, temperature=temperature, max_tokens=max_tokens, seed=seed
+        )
         write_json(path, asdict(completion))
         return completion
 
 
-def request_key(model: str, messages: list[Message], schema: Any, temperature: float, max_tokens: int) -> str:
-    request = {"model": model, "messages": messages, "schema": schema, "temperature": temperature, "max_tokens": max_tokens}
+def request_key(
+    model: str, messages: list[Message], schema: Any, temperature: float, max_tokens: int, seed: int | None
+) -> str:
+    request = {
+        "model": model,
+        "messages": messages,
+        "schema": schema,
+        "temperature": temperature,
+        "max_tokens": max_tokens,
+        "seed": seed,
+    }
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()

@@ -83,9 +83,7 @@ def input_constants(design: Design) -> list[tuple[str, list[str]]]:
 def answer_schema(design: Design, max_sequences: int, max_cycles: int) -> dict[str, Any]:
     """The JSON schema of an answer: sequences of cycles over the real inputs with their real
     ranges, plus optional claims that a hole is unreachable (recorded, never trusted)."""
-    properties = {
-        p.name: {"type": "integer", "minimum": p.min_value, "maximum": p.max_value} for p in design.driven_inputs
-    }
+    properties = {p.name: _value_schema(p) for p in design.driven_inputs}
     return {
         "type": "object",
         "properties": {
@@ -122,3 +120,13 @@ def answer_schema(design: Design, max_sequences: int, max_cycles: int) -> dict[s
         "required": ["sequences"],
         "additionalProperties": False,
     }
+
+
+WIDE = 8  # above this width a value may also be a Verilog literal: models convert hex badly
+
+
+def _value_schema(port) -> dict[str, Any]:
+    number = {"type": "integer", "minimum": port.min_value, "maximum": port.max_value}
+    if port.width <= WIDE:
+        return number
+    return {"anyOf": [number, {"type": "string", "pattern": "^[0-9]+'[hHdDbB][0-9a-fA-F_]+$"}]}

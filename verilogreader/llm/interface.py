@@ -28,7 +28,14 @@ class ChatClient(Protocol):
     model: str
 
     def complete(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, temperature: float, max_tokens: int
+        self,
+        messages: list[Message],
+        *,
+        schema: dict[str, Any] | None,
+        temperature: float,
+        max_tokens: int,
+        seed: int | None = None,
     ) -> Completion:
-        """One chat completion. Raises LLMCallFailed when the endpoint cannot answer."""
+        """One chat completion (`seed` makes sampling repeatable where the endpoint supports it).
+        Raises LLMCallFailed when the endpoint cannot answer."""
         ...

@@ -30,7 +30,13 @@ class OpenAIChatClient:
         self._mode_index = 0
 
     def complete(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, temperature: float, max_tokens: int
+        self,
+        messages: list[Message],
+        *,
+        schema: dict[str, Any] | None,
+        temperature: float,
+        max_tokens: int,
+        seed: int | None = None,
     ) -> Completion:
         while True:
             mode = MODES[self._mode_index] if schema is not None else "text"
@@ -41,6 +47,7 @@ class OpenAIChatClient:
                     messages=messages,
                     temperature=temperature,
                     max_tokens=max_tokens,
+                    **({"seed": seed} if seed is not None else {}),
                     **_response_format(mode, schema),
                 )
             except openai.BadRequestError as error:
