@@ -29,7 +29,7 @@ class LLMPolicy:
     max_calls: int = 20  # stimulus requests (re-asks are counted in tokens, not here)
     max_total_tokens: int | None = None
     max_sequences: int = 4
-    max_cycles: int = 32
+    max_cycles: int = 16  # short answers: a 1.5B model pretty-prints ~25 tokens per cycle
     holes_shown: int = 6
     temperatures: tuple[float, ...] = (0.2, 0.5, 0.8, 1.0)
     plateau_calls: int = 4

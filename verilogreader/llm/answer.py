@@ -104,17 +104,20 @@ def interpret(
     completion: Completion, design: Design, max_sequences: int, max_cycles: int
 ) -> tuple[list[Sequence], list[str], list[Claim], list[str]]:
     """Sequences, their targets, claims and problems found in one completion's text."""
-    if completion.finish_reason == "length" and not completion.text.strip().endswith("}"):
-        return [], [], [], ["the answer was cut off at the token limit; write fewer, shorter sequences"]
-    document = extract_json(completion.text)
-    if document is None:
-        return [], [], [], ['the answer is not JSON; answer with one JSON object {"sequences": [...]}']
     problems: list[str] = []
+    document = extract_json(completion.text)
+    if completion.finish_reason == "length":
+        # Cut off at the token limit: keep every sequence and cycle that was complete.
+        document = extract_json(close_truncated(completion.text) or "")
+        problems.append("the answer was cut off at the token limit (the complete part was kept); write fewer, shorter sequences")
+    if document is None:
+        return [], [], [], problems + ['the answer is not JSON; answer with one JSON object {"sequences": [...]}']
     raw = document.get("sequences") if isinstance(document, dict) else document
     if isinstance(raw, list) and len(raw) > max_sequences:
         problems.append(f"{len(raw)} sequences is more than {max_sequences}; only the first {max_sequences} were used")
         raw = raw[:max_sequences]
     if isinstance(raw, list):
+        raw = [s for s in raw if not (isinstance(s, dict) and s.get("cycles") == [])]  # emptied by the cut
         for number, sequence in enumerate(raw):
             cycles = sequence.get("cycles") if isinstance(sequence, dict) else None
             if isinstance(cycles, list) and len(cycles) > max_cycles:
@@ -130,6 +133,35 @@ def interpret(
     ]
     claims = _claims(document)
     return valid, targets[: len(valid)], claims, problems
+
+
+def close_truncated(text: str) -> str | None:
+    """JSON cut off mid-way, closed after its last complete value: `{"s": [{"a": 1}, {"a` gives
+    `{"s": [{"a": 1}]}`. None when nothing complete was written."""
+    stack: list[str] = []
+    in_string = escaped = False
+    best: tuple[int, list[str]] | None = None
+    for index, char in enumerate(text[:MAX_ANSWER_CHARS]):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append("}" if char == "{" else "]")
+        elif char in "}]" and stack:
+            stack.pop()
+            if stack:
+                best = (index, list(stack))
+    if best is None:
+        return None
+    index, open_brackets = best
+    return text[: index + 1] + "".join(reversed(open_brackets))
 
 
 def extract_json(text: str) -> Any | None:

@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from verilogreader.coverage.model import CoverageMap
 from verilogreader.design.model import BranchPoint, Design
+from verilogreader.stimuli.schema import parse_value
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Hole:
     point: BranchPoint
     line_text: str
     guards: tuple[str, ...]  # outermost first; all must hold for the arm to run
+    input_values: tuple[str, ...] = ()  # what the guards say directly about inputs, e.g. "op = 5"
 
 
 def holes(design: Design, coverage: CoverageMap, limit: int, offset: int = 0) -> list[Hole]:
@@ -35,12 +38,47 @@ def holes(design: Design, coverage: CoverageMap, limit: int, offset: int = 0) ->
     chosen = (missing[start:] + missing[:start])[:limit]
     by_id = {b.id: b for b in design.branch_points}
     aliases = {point_id: f"H{n}" for n, point_id in enumerate(coverage.reachable, 1)}
+    values = {p.name: p.value for p in design.parameters if p.value is not None}
     result = []
     for point_id in chosen:
         point = by_id[point_id]
         lines = design.sources[point.file].splitlines()
-        result.append(Hole(aliases[point_id], point, lines[point.line - 1].strip(), guard_chain(point, by_id)))
+        chain = guard_chain(point, by_id)
+        guards = tuple(with_values(g, values) for g in chain)
+        hints = tuple(dict.fromkeys(h for g in chain if (h := input_value(g, design, values))))
+        result.append(Hole(aliases[point_id], point, lines[point.line - 1].strip(), guards, hints))
     return result
+
+
+_EQUALS = re.compile(r"^\(?\s*([A-Za-z_]\w*)\s*==\s*([\w']+)\s*\)?$")
+_TRUE = re.compile(r"^\(?\s*([A-Za-z_]\w*)\s*\)?$")
+_FALSE = re.compile(r"^!\(\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*\)$")
+
+
+def input_value(condition: str, design: Design, values: dict[str, int]) -> str | None:
+    """`op == OP_SHL` → "op = 5", `(valid)` → "valid = 1", `!(valid)` → "valid = 0", when the
+    name is a driven input: the plainest help a small model can get."""
+    inputs = {p.name: p for p in design.driven_inputs}
+    if (match := _EQUALS.match(condition)) and match[1] in inputs:
+        value = values.get(match[2])
+        if value is None:
+            try:
+                value = parse_value(match[2])
+            except ValueError:
+                return None
+        return f"{match[1]} = {value}"
+    for pattern, bit in ((_TRUE, 1), (_FALSE, 0)):
+        if (match := pattern.match(condition)) and match[1] in inputs and inputs[match[1]].width == 1:
+            return f"{match[1]} = {bit}"
+    return None
+
+
+def with_values(condition: str, values: dict[str, int]) -> str:
+    """`op == OP_SHL` becomes `op == OP_SHL (OP_SHL = 5)`: small models do not look names up."""
+    named = [name for name in dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_$]*", condition)) if name in values]
+    if not named:
+        return condition
+    return f"{condition} ({', '.join(f'{name} = {values[name]}' for name in named)})"
 
 
 def guard_chain(point: BranchPoint, by_id: dict[str, BranchPoint]) -> tuple[str, ...]:

@@ -5,8 +5,8 @@ It runs in a child process (`python -m verilogreader.llm.server`), not in a thre
 - loading a model blocks inside C++ where Ctrl-C cannot reach Python; the parent only waits;
 - a native abort (GGML_ASSERT on a bad model) kills the child, not the tool;
 - ending the child surely frees the port, the threads and the ~2 GB of model memory.
-The child binds port 0 (no race for a free port) and reports its address on a pipe. It exits
-when its stdin closes, so it cannot outlive the parent even if the parent is killed.
+The child reads its config on stdin, binds port 0 (no race for a free port) and reports its
+address on stdout. It exits when its stdin closes, so it cannot outlive a killed parent.
 Requests need a random API key, so other local users cannot use the server.
 """
 
@@ -50,7 +50,7 @@ class LocalServer:
         start_timeout: float = 300.0,
     ):
         self.model_path = Path(model_path)
-        self.model = model_name or self.model_path.stem
+        self.model = model_name or _model_name(self.model_path)
         self.threads = threads
         self.ctx_size = ctx_size
         self.log_dir = Path(log_dir) if log_dir is not None else None
@@ -85,7 +85,7 @@ class LocalServer:
         started = time.monotonic()
         self._log = self._open_log()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "verilogreader.llm.server", json.dumps(self._child_config())],
+            [sys.executable, "-m", "verilogreader.llm.server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
@@ -94,6 +94,7 @@ class LocalServer:
         )
         _LIVE.add(self)
         try:
+            self._send_config()
             address = self._wait_for_address(started + self.start_timeout)
             self.base_url = address + "/v1"
             self._wait_healthy(address, started + self.start_timeout)
@@ -132,14 +133,21 @@ class LocalServer:
                 return int(line.split()[1]) * 1024
         return None
 
-    def _child_config(self) -> dict[str, Any]:
-        return {
+    def _send_config(self) -> None:
+        """By pipe, not argv: argv would show the API key to every local user in `ps`."""
+        config = {
             "model": str(self.model_path),
             "alias": self.model,
             "threads": self.threads,
             "ctx": self.ctx_size,
             "api_key": self.api_key,
         }
+        assert self._process is not None and self._process.stdin is not None
+        try:
+            self._process.stdin.write(json.dumps(config).encode() + b"\n")
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            pass  # the child already died: waiting for its address reports why
 
     def _open_log(self) -> IO[bytes]:
         if self.log_dir is None:
@@ -183,6 +191,14 @@ class LocalServer:
         return f"the local LLM server could not load {self.model_path}: {detail}"
 
 
+def _model_name(path: Path) -> str:
+    """A bundled model is named by its spec (its cache file is named by its hash), others by file name."""
+    from verilogreader.llm.local import DEFAULT_MODEL, SMALL_TEST_MODEL
+
+    named = {spec.sha256: spec.name for spec in (DEFAULT_MODEL, SMALL_TEST_MODEL)}
+    return named.get(path.stem, path.stem)
+
+
 def _error_lines(log: IO[bytes] | None, limit: int = 3) -> list[str]:
     """llama.cpp's error lines look like `0.00.003.669 E gguf_init_from_reader: failed to read header`."""
     if log is None:
@@ -204,6 +220,10 @@ def _error_lines(log: IO[bytes] | None, limit: int = 3) -> list[str]:
 
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
+    # llama.cpp's OpenMP threads spin while they wait. With 2 threads on 2 cores and one core
+    # busy (a simulation, a compile), generation fell from ~34 to ~3 tok/s (1.5B model);
+    # sleeping waits keep ~13-23 tok/s whatever the load. A user's own setting wins.
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     root = str(Path(__file__).resolve().parents[2])  # so the child imports this very package
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     return env
@@ -233,8 +253,9 @@ def _stop_all() -> None:
         server.stop()
 
 
-def _serve(config: dict[str, Any]) -> int:
-    """The child: load the model, report the address on stdout, serve until stdin closes."""
+def _serve() -> int:
+    """The child: read its config line, load the model, report the address, serve until stdin closes."""
+    config = json.loads(sys.stdin.buffer.readline() or b"{}")
     report = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # anything native code prints goes to the log, never into the report pipe
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -268,4 +289,4 @@ def _serve(config: dict[str, Any]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_serve(json.loads(sys.argv[1])))
+    sys.exit(_serve())
