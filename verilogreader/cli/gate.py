@@ -93,7 +93,7 @@ def print_gate(out: Console, design: Design, replay: Replay, checks: list[GateCh
         mark = "[green]PASS[/]" if check.passed else "[red]FAIL[/]"
         out.print(f"{mark} {check.name}: {check.message}", highlight=False)
     excerpts = uncovered_excerpts(design, replay.state.coverage)
-    if excerpts and not passed:
+    if excerpts:
         out.print("\n[bold]Uncovered reachable branches[/]")
         out.print(excerpts_as_rich(excerpts))
     out.print("[green]gate passed[/]" if passed else "[red]gate failed[/]")
