@@ -167,7 +167,8 @@ def absorb(
         state.cycles += sum(s.cycle_count for s in unfinished)
         state.sequences += len(unfinished)
     state.seconds = clock() - state.started
-    state.timeline.append(_entry(state, state.seconds))
+    if state.timeline[-1].cycles != state.cycles:  # the last find may already mark this point
+        state.timeline.append(_entry(state, state.seconds))
 
 
 def _entry(state: CampaignState, seconds: float) -> TimelineEntry:
