@@ -100,7 +100,7 @@ class LLMSource:
 
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
         self._learn(state)
-        while (note := self._exhausted()) is None:
+        while (note := self.exhausted()) is None:
             sequences = self._call(state, cycles)
             if sequences:
                 return sequences
@@ -195,7 +195,8 @@ class LLMSource:
             self._stale += 1
             self._offset += self.policy.holes_shown
 
-    def _exhausted(self) -> str | None:
+    def exhausted(self) -> str | None:
+        """Why no more LLM calls will be made, or None."""
         policy, acc = self.policy, self.accounting
         if acc.calls >= policy.max_calls:
             return f"LLM call budget spent ({policy.max_calls} calls)"
@@ -208,29 +209,36 @@ class LLMSource:
 
 
 class HybridSource:
-    """random-dict until a batch finds nothing new, then one LLM call, then random again."""
+    """random-dict until it has found nothing new for `stall_cycles` cycles, then one LLM call
+    about what random has not reached, then random again."""
 
-    def __init__(self, random_source, llm: LLMSource, random_cycles: int = 2000) -> None:
-        self.random, self.llm, self.random_cycles = random_source, llm, random_cycles
-        self._llm_next = False
-        self._last_count = -1
+    def __init__(self, random_source, llm: LLMSource, random_cycles: int = 1000, stall_cycles: int = 1000) -> None:
+        self.random, self.llm = random_source, llm
+        self.random_cycles, self.stall_cycles = random_cycles, stall_cycles
         self.stop_note = ""
+        self._state: CampaignState | None = None  # the campaign's (mutable) state, seen at the first batch
+        self._last_was_llm = False
+
+    def _llm_turn(self) -> bool:
+        state = self._state
+        if state is None or self._last_was_llm or self.llm.exhausted() is not None:
+            return False
+        last_new = max((hit.cycles for hit in state.first_hits.values()), default=0)
+        return state.cycles - last_new >= self.stall_cycles
 
     @property
     def name(self) -> str:
-        return self.llm.name if self._llm_next else self.random.name
+        return self.llm.name if self._llm_turn() else self.random.name
 
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
-        if self._llm_next:
-            self._llm_next = False
+        self._state = state
+        if self._llm_turn():
+            self._last_was_llm = True
             batch = self.llm.next_batch(cycles, state)
             if batch:
                 return batch
             self.stop_note = self.llm.stop_note  # the LLM is done: random goes on alone
-        covered = len(state.coverage.covered)
-        if covered == self._last_count and not self.llm.stop_note:
-            self._llm_next = True  # decided now, so `name` is right for the batch after this one
-        self._last_count = covered
+        self._last_was_llm = False
         return self.random.next_batch(min(cycles, self.random_cycles), state)
 
 
