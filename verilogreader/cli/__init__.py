@@ -5,7 +5,6 @@ Exit codes: 0 ok, 1 coverage gate failed, 2 usage or tool error (never a traceba
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -292,12 +291,9 @@ def export_test(
 def _load_stimuli(path: Path, design):
     from verilogreader.stimuli.schema import validate_sequences
 
-    try:
-        document = json.loads(path.read_text())
-    except OSError as error:
-        raise UsageError(f"cannot read stimulus file {path}: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise StimulusError(f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
+    from verilogreader.store.atomic import read_json
+
+    document = read_json(path, "stimulus file")
     sequences, issues = validate_sequences(document, design)
     if issues:
         listed = "\n".join(f"  {issue}" for issue in issues[:20])

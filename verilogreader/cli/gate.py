@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from rich.console import Console
@@ -14,7 +13,7 @@ from verilogreader.report.annotate import uncovered_excerpts
 from verilogreader.report.documents import design_identity, results_document
 from verilogreader.report.exports import EXPORTS, GateCheck
 from verilogreader.report.tables import excerpts_as_rich, summary_table
-from verilogreader.store.atomic import write_json, write_text
+from verilogreader.store.atomic import read_json, write_json, write_text
 from verilogreader.store.corpus import Corpus, load_corpus
 
 
@@ -116,12 +115,7 @@ def _check_same_design(corpus: Corpus, path: Path, design: Design, out: Console)
 
 
 def _load_baseline(path: Path) -> dict:
-    try:
-        document = json.loads(path.read_text())
-    except OSError as error:
-        raise StoreError(f"cannot read baseline {path}: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise StoreError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg})") from None
+    document = read_json(path, "baseline")
     if not isinstance(document, dict) or document.get("format") != "verilogreader.results":
         raise StoreError(f"{path} is not a VerilogReader results.json")
     return document

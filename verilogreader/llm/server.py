@@ -27,7 +27,7 @@ import urllib.error
 import urllib.request
 import weakref
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from verilogreader.errors import LLMUnavailable
 

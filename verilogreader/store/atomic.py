@@ -1,4 +1,4 @@
-"""Atomic JSON writes: a reader (or a Ctrl-C) never sees a half-written file."""
+"""JSON files: atomic writes (a reader or a Ctrl-C never sees a half-written file), checked reads."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from verilogreader.errors import StoreError
 
 
 def write_json(path: Path, document: Any) -> None:
@@ -25,3 +27,15 @@ def write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_json(path: Path, what: str) -> Any:
+    """A JSON file's content; a missing, unreadable or broken file is one clear StoreError."""
+    try:
+        return json.loads(path.read_text())
+    except OSError as error:
+        raise StoreError(f"cannot read {what} {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise StoreError(
+            f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); is the file truncated?"
+        ) from None

@@ -8,7 +8,6 @@ what they did when the design changed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from verilogreader.errors import StoreError
 from verilogreader.stimuli.schema import Sequence
-from verilogreader.store.atomic import write_json
+from verilogreader.store.atomic import read_json, write_json
 
 FORMAT = "verilogreader.corpus"
 VERSION = 1
@@ -53,16 +52,7 @@ class Corpus(BaseModel):
 
 def load_corpus(path: Path) -> Corpus:
     """Read and check a corpus file; every way it can be wrong is a StoreError."""
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise StoreError(f"cannot read corpus {path}: {error.strerror}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise StoreError(
-            f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); is the file truncated?"
-        ) from None
+    document = read_json(path, "corpus")
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise StoreError(f"{path} is not a VerilogReader corpus (no \"format\": \"{FORMAT}\")")
     if document.get("version") != VERSION:
