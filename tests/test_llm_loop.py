@@ -94,6 +94,15 @@ def test_broken_huge_and_failed_answers_never_crash(seq_lock):
     assert result.failure == "HTTP 429 rate limited"
 
 
+def test_repeat_holds_a_cycle_and_is_capped(seq_lock):
+    long_wait = answer_of([{"valid": 1, "code": 0x3C, "repeat": 70}, {"valid": 0}], [{"valid": 1, "repeat": 128}] * 5)
+    result = ask(ScriptedChatClient([long_wait]), [], seq_lock, schema={}, temperature=0, max_tokens=64,
+                 max_reasks=0, max_sequences=4, max_cycles=32, reask_text=lambda p, k: "again")
+    held, capped = result.sequences
+    assert held.cycle_count == 71 and held.cycles[0] == {"valid": 1, "code": 0x3C} and held.cycles[1:70] == [{}] * 69
+    assert capped.cycle_count == 512 and any("only the first 512" in p for p in result.problems)
+
+
 @pytest.mark.sim
 def test_llm_loop_covers_what_it_is_asked_and_learns_from_feedback(seq_lock, tmp_path):
     simulator = make_simulator("icarus", seq_lock, tmp_path)

@@ -17,20 +17,17 @@ from verilogreader.errors import UsageError
 from verilogreader.report.annotate import uncovered_excerpts
 from verilogreader.report.documents import REPLAY_STRATEGY, campaign_corpus, results_document
 from verilogreader.report.tables import excerpts_as_rich, summary_table
-from verilogreader.engine.llm_strategy import HybridSource, LLMPolicy, LLMSource
+from verilogreader.engine.llm_strategy import LLMSource
+from verilogreader.engine.strategies import LLM_STRATEGIES, LLMParts, check_strategy, llm_policy, make_source
 from verilogreader.llm.connect import open_chat_client
 from verilogreader.llm.local import cache_root
 from verilogreader.llm.prompts import Prompts
 from verilogreader.llm.settings import LLMSettings, resolve_settings
-from verilogreader.stimuli.random import GENERATORS, RandomDictGenerator
 from verilogreader.stimuli.schema import Sequence
 from verilogreader.stimuli.sources import ChainedSource, FixedSource
 from verilogreader.store.atomic import write_json
 from verilogreader.store.corpus import Corpus, load_corpus, save_corpus
 from verilogreader.store.exchange_log import ExchangeLog
-
-
-STRATEGIES = (*GENERATORS, "llm", "hybrid")
 
 
 @dataclass(frozen=True)
@@ -54,8 +51,7 @@ class RunRequest:
 def execute_run(design: Design, request: RunRequest, out: Console) -> None:
     from verilogreader.sim.registry import make_simulator
 
-    if request.strategy not in STRATEGIES:
-        raise UsageError(f"unknown strategy {request.strategy!r}; choose one of: {', '.join(STRATEGIES)}")
+    check_strategy(request.strategy)
     if not design.inputs:
         raise UsageError(f"design {design.top} has no inputs: there is nothing to drive")
     if not design.branch_points:
@@ -99,25 +95,16 @@ def execute_run(design: Design, request: RunRequest, out: Console) -> None:
 
 def _strategy_source(design: Design, request: RunRequest, resources: ExitStack, out: Console):
     """The stimulus source for the strategy, and the LLM source inside it (or None)."""
-    if request.strategy in GENERATORS:
-        return GENERATORS[request.strategy](design, request.seed), None
-    settings = request.llm or resolve_settings()
-    if settings.is_local:
-        out.print("starting the embedded LLM (first start assembles and checks the model file) ...")
-    cache_dir = cache_root() / "llm-responses" if request.cache else None
-    client = resources.enter_context(open_chat_client(settings, log_dir=request.out_dir, cache_dir=cache_dir))
-    temperatures = tuple(sorted({settings.temperature, min(settings.temperature + 0.3, 1.0), min(settings.temperature + 0.6, 1.2), 1.0}))
-    policy = LLMPolicy(
-        max_calls=request.llm_calls,
-        max_total_tokens=request.llm_tokens,
-        answer_tokens=settings.max_tokens,
-        temperatures=temperatures,
-    )
+    llm = None
+    if request.strategy in LLM_STRATEGIES:
+        settings = request.llm or resolve_settings()
+        if settings.is_local:
+            out.print("starting the embedded LLM (first start assembles and checks the model file) ...")
+        cache_dir = cache_root() / "llm-responses" if request.cache else None
+        client = resources.enter_context(open_chat_client(settings, log_dir=request.out_dir, cache_dir=cache_dir))
+        llm = LLMParts(client, Prompts(request.prompts_dir), llm_policy(settings, request.llm_calls, request.llm_tokens))
     log = ExchangeLog(request.out_dir / "llm-exchanges.jsonl")
-    llm_source = LLMSource(design, client, Prompts(request.prompts_dir), policy, log=log, seed=request.seed)
-    if request.strategy == "llm":
-        return llm_source, llm_source
-    return HybridSource(RandomDictGenerator(design, request.seed), llm_source), llm_source
+    return make_source(design, request.strategy, request.seed, llm, log)
 
 
 def _earlier_corpus(path: Path | None, design: Design) -> Corpus | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from verilogreader.design.model import Design
 from verilogreader.errors import LLMCallFailed
+from verilogreader.llm.context import MAX_EXPANDED_CYCLES, MAX_REPEAT
 from verilogreader.llm.interface import ChatClient, Completion, Message
 from verilogreader.stimuli.schema import Sequence, validate_sequences
 
@@ -122,7 +123,11 @@ def interpret(
             cycles = sequence.get("cycles") if isinstance(sequence, dict) else None
             if isinstance(cycles, list) and len(cycles) > max_cycles:
                 problems.append(f"sequence {number} has {len(cycles)} cycles; only the first {max_cycles} were used")
-                sequence["cycles"] = cycles[:max_cycles]
+                sequence["cycles"] = cycles = cycles[:max_cycles]
+            if isinstance(cycles, list):
+                sequence["cycles"], problem = expand_repeats(cycles)
+                if problem:
+                    problems.append(f"sequence {number}: {problem}")
     valid, issues = validate_sequences({"sequences": raw} if isinstance(raw, list) else document, design)
     problems += [str(issue) for issue in issues]
     bad = {issue.sequence for issue in issues}
@@ -133,6 +138,26 @@ def interpret(
     ]
     claims = _claims(document)
     return valid, targets[: len(valid)], claims, problems
+
+
+def expand_repeats(cycles: list[Any]) -> tuple[list[Any], str | None]:
+    """`{"en": 1, "repeat": 70}` becomes 70 cycles; the first carries the values, the others
+    hold them (cycles list only what changes). Capped at MAX_EXPANDED_CYCLES."""
+    expanded: list[Any] = []
+    problem = None
+    for cycle in cycles:
+        count = 1
+        if isinstance(cycle, dict) and "repeat" in cycle:
+            cycle = dict(cycle)
+            count = cycle.pop("repeat")
+            if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_REPEAT:
+                problem = f'"repeat" must be an integer from 1 to {MAX_REPEAT}; it was read as 1'
+                count = 1
+        expanded += [cycle] + [{}] * (count - 1)
+    if len(expanded) > MAX_EXPANDED_CYCLES:
+        problem = f"more than {MAX_EXPANDED_CYCLES} cycles after repeats; only the first {MAX_EXPANDED_CYCLES} were used"
+        expanded = expanded[:MAX_EXPANDED_CYCLES]
+    return expanded, problem
 
 
 def close_truncated(text: str) -> str | None:

@@ -118,10 +118,17 @@ def input_constants(design: Design) -> list[tuple[str, list[str]]]:
     return result
 
 
+MAX_REPEAT = 128  # a cycle may be held this many times: long runs cost the model one object
+MAX_EXPANDED_CYCLES = 512  # per sequence after `repeat` is expanded
+
+
 def answer_schema(design: Design, max_sequences: int, max_cycles: int) -> dict[str, Any]:
     """The JSON schema of an answer: sequences of cycles over the real inputs with their real
-    ranges, plus optional claims that a hole is unreachable (recorded, never trusted)."""
-    properties = {p.name: _value_schema(p) for p in design.driven_inputs}
+    ranges (a cycle may carry `repeat`: a Verilog keyword, so never a port name), plus optional
+    claims that a hole is unreachable (recorded, never trusted)."""
+    reset = design.clock_reset.reset  # applied by the harness ("reset": true), never by the model
+    properties = {p.name: _value_schema(p) for p in design.driven_inputs if p.name != reset}
+    properties["repeat"] = {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT}
     return {
         "type": "object",
         "properties": {
