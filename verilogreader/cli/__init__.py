@@ -151,6 +151,52 @@ def run(
     execute_run(design, request, out)
 
 
+@app.command()
+def bench(
+    suites: Annotated[
+        Optional[list[Path]],
+        typer.Argument(help="Suite folders: benchmark folders, folders of .v/.sv files, or loose files (default: ./benchmarks).", show_default=False),
+    ] = None,
+    strategies: Annotated[str, typer.Option("--strategies", help="Comma-separated strategies to compare.")] = "random,random-dict,llm,hybrid",
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds 1..N per design and strategy.")] = 3,
+    budget_cycles: Annotated[int, typer.Option("--budget-cycles", min=1, help="Stimulus cycles per cell, equal for every strategy.")] = 5_000,
+    sim: Annotated[str, typer.Option("--sim", help="Simulator: icarus or verilator.")] = "icarus",
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Cells run in parallel.")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for bench.json, report.md, report.html (rerun to resume).")] = Path("vr-bench"),
+    compare: Annotated[Optional[Path], typer.Option("--compare", help="An earlier bench.json to show changes against.")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds one simulator batch may take.")] = 120.0,
+    llm: Annotated[Optional[str], typer.Option("--llm", help="local (default), local:/path/model.gguf, or an OpenAI-compatible base URL.")] = None,
+    llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="Model name at the endpoint.")] = None,
+    llm_config: Annotated[Optional[Path], typer.Option("--llm-config", help="TOML file with an [llm] table.")] = None,
+    llm_calls: Annotated[int, typer.Option("--llm-calls", min=1, help="LLM stimulus requests per cell.")] = 5,
+    prompts: Annotated[Optional[Path], typer.Option("--prompts", help="Folder of prompt templates overriding the built-in ones.")] = None,
+    cache: Annotated[bool, typer.Option("--cache", help="Reuse cached LLM responses (reproducible, free reruns).")] = False,
+) -> None:
+    """Compare strategies over a suite at equal budgets: bench.json, report.md, report.html."""
+    from verilogreader.cli.bench import BenchRequest, execute_bench
+    from verilogreader.llm.settings import resolve_settings
+    from verilogreader.report.tables import bench_summary_table
+
+    request = BenchRequest(
+        suites=suites or [Path("benchmarks")],
+        strategies=[s.strip() for s in strategies.split(",") if s.strip()],
+        seeds=seeds,
+        budget_cycles=budget_cycles,
+        sim=sim,
+        jobs=jobs,
+        out_dir=out_dir,
+        timeout=timeout,
+        llm=resolve_settings(llm, llm_model, llm_config),
+        llm_calls=llm_calls,
+        prompts_dir=prompts,
+        cache=cache,
+        compare=compare,
+    )
+    result = execute_bench(request, out, err)
+    out.print(bench_summary_table(result))
+    out.print(f"bench: {out_dir / 'bench.json'}   reports: {out_dir / 'report.md'}, {out_dir / 'report.html'}", highlight=False)
+
+
 Corpus = Annotated[Path, typer.Argument(help="Corpus JSON file (from `run`).", show_default=False)]
 Sim = Annotated[Optional[str], typer.Option("--sim", help="Simulator (default: the one the corpus was made with).")]
 Timeout = Annotated[float, typer.Option("--timeout", min=1, help="Seconds one simulator batch may take.")]
@@ -319,4 +365,10 @@ def main() -> None:
             error.show()
             sys.exit(2)
         raise
+    if code == TYPER_INTERRUPTED:
+        err.print("interrupted")
+        sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+TYPER_INTERRUPTED = 130  # typer turns Ctrl-C into this exit code; ours is 2, with a message

@@ -85,3 +85,23 @@ def excerpts_as_rich(excerpts: list[Excerpt]) -> Text:
             for point in line.marks:
                 text.append(f"      │ {' ' * max(point.column - 1, 0)}^ {describe(point)}\n", style="red")
     return text
+
+
+def bench_summary_table(bench) -> Table:
+    """The suite summary: median final reachable coverage per design and strategy."""
+    from verilogreader.bench import stats
+
+    summary = stats.suite(bench)
+    table = Table(title=f"Bench: median reachable coverage (%) over seeds {bench.seeds}, {bench.wall_seconds:,.0f} s")
+    table.add_column("design")
+    for strategy in summary.strategies:
+        table.add_column(strategy, justify="right")
+    for design in summary.designs:
+        best = summary.best(design)
+        cells = [summary.final.get((design, s)) for s in summary.strategies]
+        table.add_row(
+            design,
+            *("-" if v is None else f"[bold]{v:.1f}[/]" if s in best else f"{v:.1f}" for s, v in zip(summary.strategies, cells)),
+        )
+    table.add_row("[bold]mean[/]", *(f"{summary.mean[s]:.1f}" for s in summary.strategies))
+    return table

@@ -1,0 +1,157 @@
+"""`verilogreader bench` as a user runs it: real Icarus, real files, resumable, with reports.
+
+LLM cells are checked with the scripted client of test_llm_loop (the one fake, at the
+ChatClient boundary); the real embedded model runs in test_llm_end_to_end.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from test_cli import LOCK, cli
+from test_llm_loop import OPEN_LOCK, ScriptedChatClient, answer_of
+from verilogreader.bench.runner import BenchRunner, CellPlan
+from verilogreader.bench.suite import read_entry, suite_entries
+from verilogreader.engine.llm_strategy import LLMPolicy
+from verilogreader.engine.strategies import LLMParts
+from verilogreader.errors import UsageError
+from verilogreader.llm.prompts import Prompts
+from verilogreader.store.bench_file import load_bench
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture
+def suite(tmp_path: Path) -> Path:
+    """A benchmark folder with its manifest, a plain folder of .v files and a loose .v file."""
+    root = tmp_path / "suite"
+    shutil.copytree(BENCHMARKS / "alu", root / "alu")
+    (root / "lockdir").mkdir()
+    (root / "lockdir" / "lock.v").write_text(LOCK)
+    (root / "mux.v").write_text("module mux(input s, input [1:0] a, output y);\n  assign y = s ? a[1] : a[0];\nendmodule\n")
+    return root
+
+
+def test_suite_finds_manifests_plain_folders_and_loose_files(suite):
+    entries = suite_entries([suite])
+    assert [(e.name, e.category) for e in entries] == [("alu", "simple"), ("lockdir", ""), ("mux", "")]
+    assert [read_entry(e).top for e in entries] == ["alu", "lock", "mux"]
+    assert [e.name for e in suite_entries([suite / "alu"])] == ["alu"], "a benchmark folder is one design"
+    (suite / "other").mkdir()
+    (suite / "other" / "mux.v").write_text((suite / "mux.v").read_text())
+    with pytest.raises(UsageError, match="two designs are named"):
+        suite_entries([suite, suite / "other"])
+
+
+@pytest.mark.sim
+def test_bench_runs_every_cell_resumes_and_reports(suite, tmp_path):
+    out = tmp_path / "bench"
+    args = ["bench", str(suite), "--strategies", "random,random-dict", "--seeds", "2", "--budget-cycles", "600", "--jobs", "2", "--out", str(out)]
+    first = cli(*args)
+    assert first.returncode == 0, first.stderr
+    bench = load_bench(out / "bench.json")
+    assert sorted(c.key for c in bench.cells) == sorted(
+        (d, s, seed) for d in ("alu", "lockdir", "mux") for s in ("random", "random-dict") for seed in (1, 2)
+    )
+    for cell in bench.cells:
+        assert cell.cycles <= 600 and cell.timeline[0].cycles == 0
+        assert cell.covered == cell.timeline[-1].covered == len(cell.first_hits)
+        assert cell.covered <= cell.reachable == len(bench.designs[cell.design].points)
+        assert (out / "cells" / cell.design / f"{cell.strategy}-seed{cell.seed}" / "corpus.json").is_file()
+    assert bench.designs["alu"].unreachable, "the reasons for the excluded points travel with the bench"
+    report = (out / "report.md").read_text()
+    assert "## Fairness rules" in report and "every strategy gets 600 cycles per cell" in report
+    assert "## Design lockdir" in report and "### First finders" in report
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "<script" not in html and "http://" not in html
+
+    # An interrupted bench: two cells never finished. Only those run again.
+    document = json.loads((out / "bench.json").read_text())
+    kept = [c for c in document["cells"] if not (c["design"] == "mux" and c["strategy"] == "random")]
+    (out / "bench.json").write_text(json.dumps({**document, "cells": kept}))
+    resumed = cli(*args)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "10 cells already done, 2 to run" in resumed.stdout
+    again = load_bench(out / "bench.json")
+    assert len(again.cells) == 12
+    assert [c for c in again.cells if c.design != "mux" or c.strategy != "random"] == [
+        c for c in bench.cells if c.design != "mux" or c.strategy != "random"
+    ], "finished cells are not rerun"
+
+    other = cli(*[a if a != "600" else "700" for a in args])
+    assert other.returncode == 2 and "budget_cycles differ" in other.stderr and "Traceback" not in other.stderr
+
+    old = tmp_path / "old.json"
+    document = json.loads((out / "bench.json").read_text())
+    for cell in document["cells"]:
+        if cell["design"] == "lockdir":
+            cell["covered"] = cell["reachable"]  # the old bench did better on lockdir
+    old.write_text(json.dumps(document))
+    compared = cli(*args, "--compare", str(old))
+    assert compared.returncode == 0, compared.stderr
+    changes = (out / "report.md").read_text().split("## Changes against")[1]
+    assert "lockdir | random | 100.0" in changes and "**REGRESSION**" in changes
+    assert 'class="regression"' in (out / "report.html").read_text()
+
+
+@pytest.mark.sim
+def test_a_design_that_cannot_be_read_is_skipped_with_its_error(suite, tmp_path):
+    (suite / "broken.v").write_text("module broken(input a, output y);\n  assign y = a +;\nendmodule\n")
+    out = tmp_path / "bench"
+    result = cli("bench", str(suite), "--strategies", "random", "--seeds", "1", "--budget-cycles", "200", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "skipped broken" in result.stderr and "broken.v:2" in result.stderr
+    bench = load_bench(out / "bench.json")
+    assert "broken.v:2" in bench.skipped["broken"] and {c.design for c in bench.cells} == {"alu", "lockdir", "mux"}
+    assert "broken.v:2" in (out / "report.md").read_text()
+
+
+def test_a_bench_file_of_another_kind_is_refused(tmp_path):
+    (tmp_path / "bench.json").write_text('{"format": "verilogreader.results", "version": 1}')
+    result = cli("bench", str(BENCHMARKS / "alu"), "--strategies", "random", "--out", str(tmp_path))
+    assert result.returncode == 2 and "not a verilogreader bench file" in result.stderr
+
+
+@pytest.mark.sim
+def test_llm_cells_put_calls_and_tokens_on_the_timeline(tmp_path):
+    entry = suite_entries([BENCHMARKS / "seq_lock"])[0]
+    design = read_entry(entry)
+    client = ScriptedChatClient([answer_of([{"valid": 1, "code": 0x3C}]), answer_of(OPEN_LOCK)] * 2)
+    llm = LLMParts(client, Prompts(), LLMPolicy(max_calls=2, plateau_calls=2))
+    runner = BenchRunner({"seq_lock": design}, "icarus", tmp_path, budget_cycles=3000, timeout_s=60, llm=llm)
+    cells = []
+    runner.run([CellPlan("seq_lock", "llm", 1)], 1, lambda plan: None, lambda plan, cell, error: cells.append((cell, error)))
+    [(cell, error)] = cells
+    assert error is None and cell.llm.calls == 2 and cell.llm.prompt_tokens == 200
+    first, second = cell.timeline[1], cell.timeline[-1]
+    assert (first.llm_calls, first.llm_tokens) == (1, 120) and (second.llm_calls, second.llm_tokens) == (2, 240)
+    assert second.covered > first.covered, "the second answer opens the lock"
+    assert {hit.by for hit in cell.first_hits.values()} == {"llm"}
+    assert all(hit.llm_calls in (1, 2) for hit in cell.first_hits.values())
+    assert (tmp_path / "cells" / "seq_lock" / "llm-seed1" / "llm-exchanges.jsonl").is_file()
+
+
+@pytest.mark.sim
+def test_ctrl_c_keeps_the_finished_cells_and_a_rerun_finishes_the_rest(suite, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "bench"
+    args = ["bench", str(suite), "--strategies", "random,random-dict", "--seeds", "3", "--budget-cycles", "3000", "--out", str(out)]
+    process = subprocess.Popen([sys.executable, "-m", "verilogreader.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if line.startswith("[2/18]"):
+            break
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2 and "interrupted" in stderr and "Traceback" not in stderr
+    done = len(load_bench(out / "bench.json").cells)
+    assert 2 <= done < 18
+    rerun = cli(*args)
+    assert rerun.returncode == 0 and f"{done} cells already done, {18 - done} to run" in rerun.stdout
+    assert len(load_bench(out / "bench.json").cells) == 18

@@ -1,0 +1,170 @@
+"""`verilogreader bench`: the suite x strategies x seeds comparison, resumable, with reports."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from verilogreader.bench.model import Bench, BenchSettings, Cell
+from verilogreader.bench.runner import BenchRunner, CellPlan, design_info
+from verilogreader.bench.suite import read_entry, suite_entries
+from verilogreader.engine.strategies import LLM_STRATEGIES, LLMParts, check_strategy, llm_policy
+from verilogreader.errors import UsageError, VerilogReaderError
+from verilogreader.llm.connect import open_chat_client
+from verilogreader.llm.local import cache_root
+from verilogreader.llm.prompts import Prompts
+from verilogreader.llm.settings import LLMSettings
+from verilogreader.store.atomic import write_text
+from verilogreader.store.bench_file import load_bench, save_bench
+
+
+@dataclass(frozen=True)
+class BenchRequest:
+    suites: list[Path]
+    strategies: list[str]
+    seeds: int
+    budget_cycles: int
+    sim: str
+    jobs: int
+    out_dir: Path
+    timeout: float
+    llm: LLMSettings
+    llm_calls: int
+    prompts_dir: Path | None = None
+    cache: bool = False
+    compare: Path | None = None
+
+
+def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
+    strategies = [check_strategy(s) for s in dict.fromkeys(request.strategies)]
+    uses_llm = bool(set(strategies) & set(LLM_STRATEGIES))
+    settings = BenchSettings(
+        simulator=request.sim,
+        budget_cycles=request.budget_cycles,
+        llm=request.llm.describe() if uses_llm else None,
+        llm_calls=request.llm_calls if uses_llm else None,
+    )
+    older = load_bench(request.compare) if request.compare else None
+    bench_file = request.out_dir / "bench.json"
+    bench = _resumed(bench_file, settings) or Bench(settings=settings, strategies=[], seeds=[])
+    bench.strategies = list(dict.fromkeys([*bench.strategies, *strategies]))
+    seeds = list(range(1, request.seeds + 1))
+    bench.seeds = sorted({*bench.seeds, *seeds})
+    bench.machine = {"cpus": os.cpu_count() or 0, "platform": platform.platform(), "python": platform.python_version(), "jobs": request.jobs}
+
+    designs = {}
+    for entry in suite_entries(request.suites):
+        try:
+            designs[entry.name] = design = read_entry(entry)
+        except VerilogReaderError as error:
+            bench.skipped[entry.name] = str(error)
+            err.print(f"[yellow]skipped {entry.name}:[/] {error}", highlight=False)
+            continue
+        bench.skipped.pop(entry.name, None)
+        bench.designs[entry.name] = design_info(entry.name, entry.category, design)
+    plans = [
+        CellPlan(name, strategy, seed)
+        for name in designs
+        for strategy in strategies
+        for seed in seeds
+        if bench.cell(name, strategy, seed) is None
+    ]
+    done = len(designs) * len(strategies) * len(seeds) - len(plans)
+    if done:
+        out.print(f"resuming {bench_file}: {done} cells already done, {len(plans)} to run", highlight=False)
+
+    started = time.monotonic()
+    base_seconds = bench.wall_seconds
+
+    def record(plan: CellPlan, cell: Cell | None, error: str | None) -> None:
+        if error:
+            err.print(f"[yellow]{plan.folder}: {error}[/]", highlight=False)
+        if cell is not None:
+            bench.cells.append(cell)
+        bench.wall_seconds = round(base_seconds + time.monotonic() - started, 1)
+        save_bench(bench_file, bench)
+
+    with ExitStack() as resources:
+        llm = None
+        if any(p.strategy in LLM_STRATEGIES for p in plans):
+            if request.llm.is_local:
+                out.print("starting the embedded LLM ...")
+            cache_dir = cache_root() / "llm-responses" if request.cache else None
+            client = resources.enter_context(open_chat_client(request.llm, log_dir=request.out_dir, cache_dir=cache_dir))
+            llm = LLMParts(client, Prompts(request.prompts_dir), llm_policy(request.llm, request.llm_calls))
+        runner = BenchRunner(designs, request.sim, request.out_dir, request.budget_cycles, request.timeout, llm)
+        try:
+            _run_with_progress(runner, plans, request.jobs, record, out)
+        except KeyboardInterrupt:
+            err.print(f"{len(bench.cells)} finished cells are saved in {bench_file}; run the same command again to continue")
+            raise
+        finally:
+            save_bench(bench_file, bench)
+            write_reports(bench, older, request.out_dir)
+    return bench
+
+
+def write_reports(bench: Bench, older: Bench | None, out_dir: Path) -> None:
+    from verilogreader.report.bench_html import bench_html
+    from verilogreader.report.bench_markdown import bench_markdown
+
+    bench.cells.sort(key=lambda c: (c.design, bench.strategies.index(c.strategy) if c.strategy in bench.strategies else 99, c.seed))
+    write_text(out_dir / "report.md", bench_markdown(bench, older))
+    write_text(out_dir / "report.html", bench_html(bench, older))
+
+
+def _resumed(path: Path, settings: BenchSettings) -> Bench | None:
+    if not path.exists():
+        return None
+    bench = load_bench(path)
+    if bench.settings != settings:
+        differ = [k for k in BenchSettings.model_fields if getattr(bench.settings, k) != getattr(settings, k)]
+        raise UsageError(
+            f"{path} was measured with other settings ({', '.join(differ)} differ): "
+            "give the same options to resume it, or another --out"
+        )
+    return bench
+
+
+def _cell_line(cell: Cell) -> str:
+    llm = f", {cell.llm.calls} LLM calls, {cell.llm.tokens:,} tokens" if cell.llm else ""
+    return f"{cell.design} {cell.strategy} seed {cell.seed}: {cell.percent:.1f}% in {cell.cycles:,} cycles{llm}, {cell.seconds:.0f} s"
+
+
+def _run_with_progress(runner: BenchRunner, plans: list[CellPlan], jobs: int, record, out: Console) -> None:
+    running: set[str] = set()
+
+    if not out.is_terminal:  # CI logs: one line per finished cell
+        count = iter(range(1, len(plans) + 1))
+
+        def finished_line(plan: CellPlan, cell: Cell | None, error: str | None) -> None:
+            record(plan, cell, error)
+            if cell is not None:
+                out.print(f"[{next(count)}/{len(plans)}] {_cell_line(cell)}", highlight=False)
+
+        runner.run(plans, jobs, lambda plan: None, finished_line)
+        return
+
+    columns = (TextColumn("bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=out) as progress:
+        task = progress.add_task("", total=len(plans))
+
+        def started(plan: CellPlan) -> None:
+            running.add(plan.folder)
+            progress.update(task, description="running " + ", ".join(sorted(running)))
+
+        def finished(plan: CellPlan, cell: Cell | None, error: str | None) -> None:
+            record(plan, cell, error)
+            running.discard(plan.folder)
+            progress.update(task, advance=1, description="running " + ", ".join(sorted(running)))
+            if cell is not None:
+                progress.console.print(_cell_line(cell), highlight=False)
+
+        runner.run(plans, jobs, started, finished)
