@@ -87,11 +87,15 @@ def test_partly_wrong_answer_keeps_valid_sequences_and_reasks_with_errors(seq_lo
 
 def test_broken_huge_and_failed_answers_never_crash(seq_lock):
     huge = answer_of([{"code": 1}] * 10_000)
-    client = ScriptedChatClient(["not json at all", huge, LLMCallFailed("HTTP 429 rate limited")])
+    client = ScriptedChatClient(["not json at all", huge])
     result = ask(client, [], seq_lock, schema={}, temperature=0, max_tokens=64, max_reasks=2,
                  max_sequences=4, max_cycles=32, reask_text=lambda p, k: "again")
     assert len(result.sequences) == 1 and result.sequences[0].cycle_count == 32
-    assert result.failure == "HTTP 429 rate limited"
+    assert len(client.requests) == 2, "a trimmed answer is used as far as it fits, not re-asked"
+    failing = ScriptedChatClient(["not json at all", LLMCallFailed("HTTP 429 rate limited")])
+    result = ask(failing, [], seq_lock, schema={}, temperature=0, max_tokens=64, max_reasks=2,
+                 max_sequences=4, max_cycles=32, reask_text=lambda p, k: "again")
+    assert result.sequences == [] and result.failure == "HTTP 429 rate limited"
 
 
 def test_repeat_holds_a_cycle_and_is_capped(seq_lock):
@@ -100,7 +104,7 @@ def test_repeat_holds_a_cycle_and_is_capped(seq_lock):
                  max_reasks=0, max_sequences=4, max_cycles=32, reask_text=lambda p, k: "again")
     held, capped = result.sequences
     assert held.cycle_count == 71 and held.cycles[0] == {"valid": 1, "code": 0x3C} and held.cycles[1:70] == [{}] * 69
-    assert capped.cycle_count == 512 and any("only the first 512" in p for p in result.problems)
+    assert capped.cycle_count == 512 and result.problems == []
 
 
 @pytest.mark.sim
@@ -121,6 +125,9 @@ def test_llm_loop_covers_what_it_is_asked_and_learns_from_feedback(seq_lock, tmp
     assert state.stop_reason is StopReason.SOURCE and "plateau" in state.stop_detail
     opened = next(p for p in seq_lock.branch_points if p.line == 51 and p.kind.value == "if")
     assert opened.id in state.coverage.covered and state.first_hits[opened.id].strategy == "llm"
+    first_holes = client.requests[0]["messages"][-1]["content"].split("# Branches not covered yet")[1]
+    assert "idle" in {h.strategy for h in state.first_hits.values()}, "a reset and idle cycles come first..."
+    assert "line 43, if arm" not in first_holes, "...so the first call is not spent on the reset arm"
     second_prompt = client.requests[1]["messages"][-1]["content"]
     assert "attempt 1:" in second_prompt and "newly covered" in second_prompt
     assert "runs only when ALL of these hold" in second_prompt

@@ -76,8 +76,14 @@ class LLMAccounting:
         }
 
 
+IDLE_CYCLES = 8
+LLM = "llm"  # the strategy name credited with what the model's stimuli find
+
+
 class LLMSource:
-    name = "llm"
+    """Asks the model for every batch but, with `probe`, the first: one reset and IDLE_CYCLES
+    idle cycles (found points credited to "idle"), so the first call is about real holes, not
+    about arms any cycle covers. Hybrid needs no probe: random has run before it asks."""
 
     def __init__(
         self,
@@ -87,6 +93,7 @@ class LLMSource:
         policy: LLMPolicy = LLMPolicy(),
         log: Callable[[dict[str, Any]], None] | None = None,
         seed: int = 0,
+        probe: bool = True,
     ) -> None:
         self.seed = seed
         self.design, self.client, self.prompts, self.policy = design, client, prompts, policy
@@ -96,9 +103,18 @@ class LLMSource:
         self._attempts: list[_Attempt] = []
         self._stale = 0  # calls in a row that added nothing
         self._offset = 0  # rotation of the shown holes
+        self._probed = not probe
         self._schema = context.answer_schema(design, policy.max_sequences, policy.max_cycles)
 
+    @property
+    def name(self) -> str:
+        return LLM if self._probed else "idle"
+
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
+        if not self._probed:
+            self._probed = True
+            if state.sequences == 0:
+                return [Sequence(reset=True, cycles=[{}] * min(IDLE_CYCLES, cycles))]
         self._learn(state)
         while (note := self.exhausted()) is None:
             sequences = self._call(state, cycles)
@@ -228,7 +244,7 @@ class HybridSource:
 
     @property
     def name(self) -> str:
-        return self.llm.name if self._llm_turn() else self.random.name
+        return LLM if self._llm_turn() else self.random.name
 
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
         self._state = state

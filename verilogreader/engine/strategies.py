@@ -53,7 +53,7 @@ def make_source(
         return GENERATORS[strategy](design, seed), None
     if llm is None:
         raise UsageError(f"strategy {strategy} needs an LLM")
-    llm_source = LLMSource(design, llm.client, llm.prompts, llm.policy, log=log, seed=seed)
+    llm_source = LLMSource(design, llm.client, llm.prompts, llm.policy, log=log, seed=seed, probe=strategy == "llm")
     if strategy == "llm":
         return llm_source, llm_source
     return HybridSource(RandomDictGenerator(design, seed), llm_source), llm_source

@@ -73,7 +73,7 @@ def ask(
             answer.exchanges.append({"attempt": attempt, "messages": conversation[len(messages) - 1 :], "error": str(error)})
             return answer
         answer.calls.append(completion)
-        sequences, targets, claims, problems = interpret(completion, design, max_sequences, max_cycles)
+        sequences, targets, claims, problems, trims = interpret(completion, design, max_sequences, max_cycles)
         answer.sequences += sequences
         answer.targets += targets
         answer.claims += claims
@@ -89,9 +89,11 @@ def ask(
                 "seconds": completion.seconds,
                 "valid_sequences": len(sequences),
                 "problems": problems,
+                "trimmed": trims,
             }
         )
         answer.problems = problems
+        # Trimmed answers were used as far as they fit; only dropped content is worth a re-ask.
         if not problems or attempt == max_reasks:
             break
         conversation = conversation + [
@@ -103,31 +105,33 @@ def ask(
 
 def interpret(
     completion: Completion, design: Design, max_sequences: int, max_cycles: int
-) -> tuple[list[Sequence], list[str], list[Claim], list[str]]:
-    """Sequences, their targets, claims and problems found in one completion's text."""
+) -> tuple[list[Sequence], list[str], list[Claim], list[str], list[str]]:
+    """Sequences, their targets, claims, problems (content dropped) and trims (content cut to
+    the limits, the rest used) found in one completion's text."""
     problems: list[str] = []
+    trims: list[str] = []
     document = extract_json(completion.text)
     if completion.finish_reason == "length":
         # Cut off at the token limit: keep every sequence and cycle that was complete.
         document = extract_json(close_truncated(completion.text) or "")
-        problems.append("the answer was cut off at the token limit (the complete part was kept); write fewer, shorter sequences")
+        trims.append("the answer was cut off at the token limit (the complete part was kept); write fewer, shorter sequences")
     if document is None:
-        return [], [], [], problems + ['the answer is not JSON; answer with one JSON object {"sequences": [...]}']
+        return [], [], [], problems + ['the answer is not JSON; answer with one JSON object {"sequences": [...]}'], trims
     raw = document.get("sequences") if isinstance(document, dict) else document
     if isinstance(raw, list) and len(raw) > max_sequences:
-        problems.append(f"{len(raw)} sequences is more than {max_sequences}; only the first {max_sequences} were used")
+        trims.append(f"{len(raw)} sequences is more than {max_sequences}; only the first {max_sequences} were used")
         raw = raw[:max_sequences]
     if isinstance(raw, list):
         raw = [s for s in raw if not (isinstance(s, dict) and s.get("cycles") == [])]  # emptied by the cut
         for number, sequence in enumerate(raw):
             cycles = sequence.get("cycles") if isinstance(sequence, dict) else None
             if isinstance(cycles, list) and len(cycles) > max_cycles:
-                problems.append(f"sequence {number} has {len(cycles)} cycles; only the first {max_cycles} were used")
+                trims.append(f"sequence {number} has {len(cycles)} cycles; only the first {max_cycles} were used")
                 sequence["cycles"] = cycles = cycles[:max_cycles]
             if isinstance(cycles, list):
                 sequence["cycles"], problem = expand_repeats(cycles)
                 if problem:
-                    problems.append(f"sequence {number}: {problem}")
+                    trims.append(f"sequence {number}: {problem}")
     valid, issues = validate_sequences({"sequences": raw} if isinstance(raw, list) else document, design)
     problems += [str(issue) for issue in issues]
     bad = {issue.sequence for issue in issues}
@@ -137,7 +141,7 @@ def interpret(
         if number not in bad
     ]
     claims = _claims(document)
-    return valid, targets[: len(valid)], claims, problems
+    return valid, targets[: len(valid)], claims, problems, trims
 
 
 def expand_repeats(cycles: list[Any]) -> tuple[list[Any], str | None]:

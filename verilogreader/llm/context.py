@@ -31,12 +31,14 @@ class Hole:
 def holes(design: Design, coverage: CoverageMap, limit: int, offset: int = 0) -> list[Hole]:
     """Up to `limit` uncovered reachable points, starting at `offset` (rotating the view on
     stagnation), each with its guard chain. Aliases are stable within one run."""
-    missing = coverage.uncovered_reachable
+    by_id = {b.id: b for b in design.branch_points}
+    # The frontier first: a hole whose enclosing arm is not covered yet cannot be reached
+    # before that arm is, so asking about it wastes the call.
+    missing = sorted(coverage.uncovered_reachable, key=lambda p: by_id[p].parent not in (None, *coverage.covered))
     if not missing:
         return []
     start = offset % len(missing)
     chosen = (missing[start:] + missing[:start])[:limit]
-    by_id = {b.id: b for b in design.branch_points}
     aliases = {point_id: f"H{n}" for n, point_id in enumerate(coverage.reachable, 1)}
     values = {p.name: p.value for p in design.parameters if p.value is not None}
     result = []

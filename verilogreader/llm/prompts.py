@@ -18,7 +18,7 @@ from verilogreader.errors import UsageError
 from verilogreader.llm import context
 from verilogreader.llm.interface import Message
 
-TEMPLATES = ("system.j2", "example_request.j2", "example_answer.j2", "design.j2", "request.j2", "reask.j2")
+TEMPLATES = ("system.j2", "design.j2", "request.j2", "reask.j2")
 
 
 class Prompts:
@@ -82,10 +82,6 @@ class Prompts:
         )
         return [
             {"role": "system", "content": self.render("system.j2")},
-            # One worked exchange: small models copy the shape of an earlier answer (one line,
-            # `repeat` for long runs) far more reliably than they follow a description of it.
-            {"role": "user", "content": self.render("example_request.j2")},
-            {"role": "assistant", "content": self.render("example_answer.j2").strip()},
             {"role": "user", "content": self.design_part(design) + "\n" + request},
         ]
 
