@@ -39,6 +39,14 @@ ResetLow = Annotated[
     typer.Option("--reset-active-low/--reset-active-high", help="Reset polarity (inferred if omitted)."),
 ]
 
+LLMEndpoint = Annotated[
+    Optional[str], typer.Option("--llm", help="local (default), local:/path/model.gguf, or an OpenAI-compatible base URL.")
+]
+LLMModel = Annotated[Optional[str], typer.Option("--llm-model", help="Model name at the endpoint.")]
+LLMConfig = Annotated[Optional[Path], typer.Option("--llm-config", help="TOML file with an \\[llm] table.")]
+PromptsDir = Annotated[Optional[Path], typer.Option("--prompts", help="Folder of prompt templates overriding the built-in ones.")]
+Cache = Annotated[bool, typer.Option("--cache", help="Reuse cached LLM responses (reproducible, free reruns).")]
+BatchTimeout = Annotated[float, typer.Option("--timeout", min=1, help="Seconds one simulator batch may take.")]
 
 def _pairs(items: list[str], what: str, value_required: bool) -> dict[str, str]:
     result = {}
@@ -115,17 +123,14 @@ def run(
         Optional[Path],
         typer.Option("--corpus", help="Corpus file to append to (replayed first, then extended) instead of DIR/corpus.json."),
     ] = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds one simulator batch may take.")] = 120.0,
-    llm: Annotated[
-        Optional[str],
-        typer.Option("--llm", help="local (default), local:/path/model.gguf, or an OpenAI-compatible base URL."),
-    ] = None,
-    llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="Model name at the endpoint.")] = None,
-    llm_config: Annotated[Optional[Path], typer.Option("--llm-config", help="TOML file with an [llm] table.")] = None,
+    timeout: BatchTimeout = 120.0,
+    llm: LLMEndpoint = None,
+    llm_model: LLMModel = None,
+    llm_config: LLMConfig = None,
     llm_calls: Annotated[int, typer.Option("--llm-calls", min=1, help="Budget of LLM stimulus requests.")] = 20,
     llm_tokens: Annotated[Optional[int], typer.Option("--llm-tokens", min=1, help="Budget of LLM tokens.")] = None,
-    prompts: Annotated[Optional[Path], typer.Option("--prompts", help="Folder of prompt templates overriding the built-in ones.")] = None,
-    cache: Annotated[bool, typer.Option("--cache", help="Reuse cached LLM responses (reproducible, free reruns).")] = False,
+    prompts: PromptsDir = None,
+    cache: Cache = False,
 ) -> None:
     """Simulate the design with a stimulus strategy and report its branch coverage."""
     from verilogreader.cli.run import RunRequest, execute_run
@@ -164,13 +169,13 @@ def bench(
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Cells run in parallel.")] = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for bench.json, report.md, report.html (rerun to resume).")] = Path("vr-bench"),
     compare: Annotated[Optional[Path], typer.Option("--compare", help="An earlier bench.json to show changes against.")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds one simulator batch may take.")] = 120.0,
-    llm: Annotated[Optional[str], typer.Option("--llm", help="local (default), local:/path/model.gguf, or an OpenAI-compatible base URL.")] = None,
-    llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="Model name at the endpoint.")] = None,
-    llm_config: Annotated[Optional[Path], typer.Option("--llm-config", help="TOML file with an [llm] table.")] = None,
+    timeout: BatchTimeout = 120.0,
+    llm: LLMEndpoint = None,
+    llm_model: LLMModel = None,
+    llm_config: LLMConfig = None,
     llm_calls: Annotated[int, typer.Option("--llm-calls", min=1, help="LLM stimulus requests per cell.")] = 5,
-    prompts: Annotated[Optional[Path], typer.Option("--prompts", help="Folder of prompt templates overriding the built-in ones.")] = None,
-    cache: Annotated[bool, typer.Option("--cache", help="Reuse cached LLM responses (reproducible, free reruns).")] = False,
+    prompts: PromptsDir = None,
+    cache: Cache = False,
 ) -> None:
     """Compare strategies over a suite at equal budgets: bench.json, report.md, report.html."""
     from verilogreader.cli.bench import BenchRequest, execute_bench
@@ -199,7 +204,6 @@ def bench(
 
 Corpus = Annotated[Path, typer.Argument(help="Corpus JSON file (from `run`).", show_default=False)]
 Sim = Annotated[Optional[str], typer.Option("--sim", help="Simulator (default: the one the corpus was made with).")]
-Timeout = Annotated[float, typer.Option("--timeout", min=1, help="Seconds one simulator batch may take.")]
 
 
 @app.command()
@@ -215,7 +219,7 @@ def replay(
     reset_active_low: ResetLow = None,
     sim: Sim = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.json and the coverage exports.")] = Path("vr-replay"),
-    timeout: Timeout = 120.0,
+    timeout: BatchTimeout = 120.0,
 ) -> None:
     """Replay a corpus (no LLM) and report its coverage; say what changed if the design did."""
     from verilogreader.cli.gate import execute_replay, write_outputs
@@ -245,7 +249,7 @@ def gate(
     reset_active_low: ResetLow = None,
     sim: Sim = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.json and the coverage exports.")] = Path("vr-gate"),
-    timeout: Timeout = 120.0,
+    timeout: BatchTimeout = 120.0,
 ) -> None:
     """Replay a corpus and fail (exit 1) below the coverage threshold or on a regression."""
     from verilogreader.cli.gate import execute_replay, gate_checks, print_gate, write_outputs
