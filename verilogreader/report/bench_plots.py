@@ -11,6 +11,7 @@ from io import BytesIO
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from verilogreader.bench import stats
 from verilogreader.bench.model import Bench
@@ -61,6 +62,10 @@ def _coverage(bench: Bench, design: str, names: list[str], axis: stats.Axis, *, 
         x = [max(v, 1) for v in curve.x] if log else curve.x
         axes.plot(x, curve.median, drawstyle="steps-post", color=colors[strategy], label=strategy)
         axes.fill_between(x, curve.low, curve.high, step="post", color=colors[strategy], alpha=0.2, linewidth=0)
+        # where the strategy stopped: an LLM strategy may end long before the cycle budget
+        axes.plot(x[-1:], curve.median[-1:], marker="o", markersize=4, color=colors[strategy])
+    if axis == "llm_calls":
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     if log:
         axes.set_xscale("log")
     axes.set_ylim(0, 102)
