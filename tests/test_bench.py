@@ -127,11 +127,13 @@ def test_llm_cells_put_calls_and_tokens_on_the_timeline(tmp_path):
     runner.run([CellPlan("seq_lock", "llm", 1)], 1, lambda plan: None, lambda plan, cell, error: cells.append((cell, error)))
     [(cell, error)] = cells
     assert error is None and cell.llm.calls == 2 and cell.llm.prompt_tokens == 200
-    first, second = cell.timeline[1], cell.timeline[-1]
-    assert (first.llm_calls, first.llm_tokens) == (1, 120) and (second.llm_calls, second.llm_tokens) == (2, 240)
+    idle, first, second = cell.timeline[1], cell.timeline[2], cell.timeline[-1]
+    assert (idle.llm_calls, first.llm_calls, first.llm_tokens) == (0, 1, 120), "the idle probe costs no call"
+    assert (second.llm_calls, second.llm_tokens) == (2, 240)
     assert second.covered > first.covered, "the second answer opens the lock"
-    assert {hit.by for hit in cell.first_hits.values()} == {"llm"}
-    assert all(hit.llm_calls in (1, 2) for hit in cell.first_hits.values())
+    assert {hit.by for hit in cell.first_hits.values()} == {"idle", "llm"}
+    assert {hit.llm_calls for hit in cell.first_hits.values() if hit.by == "idle"} == {0}
+    assert {hit.llm_calls for hit in cell.first_hits.values() if hit.by == "llm"} <= {1, 2}
     assert (tmp_path / "cells" / "seq_lock" / "llm-seed1" / "llm-exchanges.jsonl").is_file()
 
 

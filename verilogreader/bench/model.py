@@ -84,12 +84,15 @@ class DesignInfo(_Model):
     unreachable: dict[str, str] = Field(description="point id excluded from the denominator -> reason")
 
 
+LLM_FACTS = ("endpoint", "model", "temperature", "max_tokens")  # what decides the answers
+
+
 class BenchSettings(_Model):
     """What must be equal for cells to be comparable (and for a bench to be resumed)."""
 
     simulator: str
     budget_cycles: int
-    llm: dict[str, str | int | float | None] | None = None  # endpoint/model description, never a key
+    llm: dict[str, str | int | float | None] | None = None  # LLM_FACTS of the endpoint, never a key
     llm_calls: int | None = None
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from verilogreader.bench.model import Bench, BenchSettings, Cell
+from verilogreader.bench.model import LLM_FACTS, Bench, BenchSettings, Cell
 from verilogreader.bench.runner import BenchRunner, CellPlan, design_info
 from verilogreader.bench.suite import read_entry, suite_entries
 from verilogreader.engine.strategies import LLM_STRATEGIES, LLMParts, check_strategy, llm_policy
@@ -48,7 +48,7 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
     settings = BenchSettings(
         simulator=request.sim,
         budget_cycles=request.budget_cycles,
-        llm=request.llm.describe() if uses_llm else None,
+        llm={k: v for k, v in request.llm.describe().items() if k in LLM_FACTS} if uses_llm else None,
         llm_calls=request.llm_calls if uses_llm else None,
     )
     older = load_bench(request.compare) if request.compare else None

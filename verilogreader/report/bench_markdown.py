@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from verilogreader.bench import stats
-from verilogreader.bench.model import Bench
+from verilogreader.bench.model import LLM_FACTS, Bench
 from verilogreader.report.markdown import code, text
 
 NOT_REACHED = "-"
@@ -64,9 +64,6 @@ def fmt_found(finder: stats.FirstFinder) -> str:
 
 def fmt_seeds(seeds: list[int]) -> str:
     return ", ".join(str(s) for s in seeds)
-
-
-LLM_FACTS = ("endpoint", "model", "temperature", "max_tokens")  # what decides the answers
 
 
 def fairness_rules(bench: Bench) -> list[tuple[str, str]]:
