@@ -158,13 +158,17 @@ def _run_with_progress(runner: BenchRunner, plans: list[CellPlan], jobs: int, re
 
         def started(plan: CellPlan) -> None:
             running.add(plan.folder)
-            progress.update(task, description="running " + ", ".join(sorted(running)))
+            progress.update(task, description=_running(running))
 
         def finished(plan: CellPlan, cell: Cell | None, error: str | None) -> None:
             record(plan, cell, error)
             running.discard(plan.folder)
-            progress.update(task, advance=1, description="running " + ", ".join(sorted(running)))
+            progress.update(task, advance=1, description=_running(running))
             if cell is not None:
                 progress.console.print(_cell_line(cell), highlight=False)
 
         runner.run(plans, jobs, started, finished)
+
+
+def _running(cells: set[str]) -> str:
+    return f"running {', '.join(sorted(cells))}" if cells else ""
