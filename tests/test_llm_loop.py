@@ -20,6 +20,8 @@ from verilogreader.llm.interface import Completion
 from verilogreader.llm.prompts import Prompts
 from verilogreader.sim import make_simulator
 from verilogreader.stimuli.random import RandomDictGenerator
+from verilogreader.stimuli.schema import Sequence
+from verilogreader.stimuli.sources import ChainedSource, FixedSource
 from verilogreader.store.manifest import read_benchmark
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -160,3 +162,14 @@ def test_templates_fail_loudly_on_missing_variables(tmp_path, seq_lock):
     (tmp_path / "design.j2").write_text("{{ no_such_variable }}")
     with pytest.raises(UsageError, match="design.j2"):
         Prompts(tmp_path).design_part(seq_lock)
+
+
+@pytest.mark.sim
+def test_after_given_stimuli_the_idle_probe_and_the_model_are_credited_apart(seq_lock, tmp_path):
+    simulator = make_simulator("icarus", seq_lock, tmp_path)
+    given = FixedSource([Sequence(reset=True, cycles=[{"lock": 1}])], name="fixed")
+    llm = LLMSource(seq_lock, ScriptedChatClient([answer_of(OPEN_LOCK)]), Prompts(), LLMPolicy(max_calls=1))
+    state = run_campaign(seq_lock, simulator, ChainedSource(given, llm), Budget(cycles=1000))
+    opened = next(p for p in seq_lock.branch_points if p.line == 51 and p.kind.value == "if")
+    assert state.first_hits[opened.id].strategy == "llm"
+    assert {hit.strategy for hit in state.first_hits.values()} <= {"fixed", "idle", "llm"}

@@ -111,10 +111,9 @@ class LLMSource:
         return LLM if self._probed else "idle"
 
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
-        if not self._probed:
+        if not self._probed:  # `name` said "idle" for this batch: keep it so
             self._probed = True
-            if state.sequences == 0:
-                return [Sequence(reset=True, cycles=[{}] * min(IDLE_CYCLES, cycles))]
+            return [Sequence(reset=True, cycles=[{}] * min(IDLE_CYCLES, cycles))]
         self._learn(state)
         while (note := self.exhausted()) is None:
             sequences = self._call(state, cycles)
