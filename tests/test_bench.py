@@ -95,6 +95,7 @@ def test_bench_runs_every_cell_resumes_and_reports(suite, tmp_path):
     assert compared.returncode == 0, compared.stderr
     changes = (out / "report.md").read_text().split("## Changes against")[1]
     assert "lockdir | random | 100.0" in changes and "**REGRESSION**" in changes
+    assert "old.json" in changes.splitlines()[0], "the heading names the earlier bench"
     assert 'class="regression"' in (out / "report.html").read_text()
 
 

@@ -94,6 +94,7 @@ class BenchSettings(_Model):
     budget_cycles: int
     llm: dict[str, str | int | float | None] | None = None  # LLM_FACTS of the endpoint, never a key
     llm_calls: int | None = None
+    prompts: str | None = None  # a --prompts folder overriding the built-in templates
 
 
 class Bench(_Model):

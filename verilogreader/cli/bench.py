@@ -50,6 +50,7 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
         budget_cycles=request.budget_cycles,
         llm={k: v for k, v in request.llm.describe().items() if k in LLM_FACTS} if uses_llm else None,
         llm_calls=request.llm_calls if uses_llm else None,
+        prompts=str(request.prompts_dir) if uses_llm and request.prompts_dir else None,
     )
     older = load_bench(request.compare) if request.compare else None
     bench_file = request.out_dir / "bench.json"
@@ -107,17 +108,17 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
             raise
         finally:
             save_bench(bench_file, bench)
-            write_reports(bench, older, request.out_dir)
+            write_reports(bench, older, request.out_dir, old_name=str(request.compare))
     return bench
 
 
-def write_reports(bench: Bench, older: Bench | None, out_dir: Path) -> None:
+def write_reports(bench: Bench, older: Bench | None, out_dir: Path, old_name: str = "") -> None:
     from verilogreader.report.bench_html import bench_html
     from verilogreader.report.bench_markdown import bench_markdown
 
     bench.cells.sort(key=lambda c: (c.design, bench.strategies.index(c.strategy) if c.strategy in bench.strategies else 99, c.seed))
-    write_text(out_dir / "report.md", bench_markdown(bench, older))
-    write_text(out_dir / "report.html", bench_html(bench, older))
+    write_text(out_dir / "report.md", bench_markdown(bench, older, old_name=old_name))
+    write_text(out_dir / "report.html", bench_html(bench, older, old_name=old_name))
 
 
 def _resumed(path: Path, settings: BenchSettings) -> Bench | None:

@@ -76,6 +76,8 @@ def fairness_rules(bench: Bench) -> list[tuple[str, str]]:
         shown = {k: v for k, v in (settings.llm or {}).items() if k in LLM_FACTS and v is not None}
         model = ", ".join(f"{k}={v}" for k, v in shown.items()) or "model not recorded"
         budget = f"{', '.join(llm)} may make {limit} ({model}); their calls, tokens and wall time are reported."
+        if settings.prompts:
+            budget += f" Prompt templates from {settings.prompts}."
     else:
         budget = "no strategy calls an LLM."
     return [
