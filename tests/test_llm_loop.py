@@ -173,3 +173,17 @@ def test_after_given_stimuli_the_idle_probe_and_the_model_are_credited_apart(seq
     opened = next(p for p in seq_lock.branch_points if p.line == 51 and p.kind.value == "if")
     assert state.first_hits[opened.id].strategy == "llm"
     assert {hit.strategy for hit in state.first_hits.values()} <= {"fixed", "idle", "llm"}
+
+
+def test_holes_spell_out_the_input_values_their_guards_need():
+    from verilogreader.coverage.model import CoverageMap
+    from verilogreader.llm import context
+
+    _, consecutive = read_benchmark(BENCHMARKS / "consecutive64")
+    shown = context.holes(consecutive, CoverageMap.for_design(consecutive), 20)
+    run_out = next(h for h in shown if "run == RUN_LAST" in h.guards[-1])
+    assert run_out.input_values == ("clear = 0", "en = 1"), "!(clear) and !(!en); never the reset, which the harness drives"
+    request = Prompts().request(consecutive, shown, 0, [], {}, 4, 16)[-1]["content"]
+    assert 'Example of the shape: {"sequences": [{"target": "H3", "reset": true, "cycles": [{"clear": 1}' in request, (
+        "the example's values are a shown hole's needs, not placeholders the model copies"
+    )

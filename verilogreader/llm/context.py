@@ -55,12 +55,14 @@ def holes(design: Design, coverage: CoverageMap, limit: int, offset: int = 0) ->
 _EQUALS = re.compile(r"^\(?\s*([A-Za-z_]\w*)\s*==\s*([\w']+)\s*\)?$")
 _TRUE = re.compile(r"^\(?\s*([A-Za-z_]\w*)\s*\)?$")
 _FALSE = re.compile(r"^!\(\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*\)$")
+_NOT_NOT = re.compile(r"^!\(\s*!\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*\)$")
 
 
 def input_value(condition: str, design: Design, values: dict[str, int]) -> str | None:
-    """`op == OP_SHL` → "op = 5", `(valid)` → "valid = 1", `!(valid)` → "valid = 0", when the
-    name is a driven input: the plainest help a small model can get."""
-    inputs = {p.name: p for p in design.driven_inputs}
+    """`op == OP_SHL` → "op = 5", `(valid)` and `!(!valid)` → "valid = 1", `!(valid)` → "valid = 0",
+    when the name is an input the model drives (not the reset: the harness applies it): the
+    plainest help a small model can get."""
+    inputs = {p.name: p for p in design.driven_inputs if p.name != design.clock_reset.reset}
     if (match := _EQUALS.match(condition)) and match[1] in inputs:
         value = values.get(match[2])
         if value is None:
@@ -69,7 +71,7 @@ def input_value(condition: str, design: Design, values: dict[str, int]) -> str |
             except ValueError:
                 return None
         return f"{match[1]} = {value}"
-    for pattern, bit in ((_TRUE, 1), (_FALSE, 0)):
+    for pattern, bit in ((_TRUE, 1), (_FALSE, 0), (_NOT_NOT, 1)):
         if (match := pattern.match(condition)) and match[1] in inputs and inputs[match[1]].width == 1:
             return f"{match[1]} = {bit}"
     return None

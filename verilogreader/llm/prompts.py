@@ -66,8 +66,12 @@ class Prompts:
         max_cycles: int,
         temperature_note: str = "",
     ) -> list[Message]:
+        # Small models copy the example's values: make them a shown hole's input needs.
+        hinted = next((h for h in holes if h.input_values), holes[0] if holes else None)
+        needs = [need.split(" = ") for need in hinted.input_values] if hinted else []
         ports = [p for p in design.driven_inputs if p.name != design.clock_reset.reset]
-        example = ", ".join(f'"{p.name}": {min(p.max_value, 1)}' for p in ports[:2])
+        pairs = needs or [(p.name, min(p.max_value, 1)) for p in ports[:2]]
+        example = ", ".join(f'"{name}": {value}' for name, value in pairs)
         request = self.render(
             "request.j2",
             design=design,
@@ -79,6 +83,7 @@ class Prompts:
             max_cycles=max_cycles,
             temperature_note=temperature_note,
             example_cycle="{" + example + "}",
+            example_target=hinted.alias if hinted else "H1",
         )
         return [
             {"role": "system", "content": self.render("system.j2")},
