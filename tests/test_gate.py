@@ -151,3 +151,13 @@ def test_export_test_writes_a_standalone_cocotb_regression_that_passes(vending, 
     run = subprocess.run([sys.executable, module.name], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "PASS=1" in run.stdout
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    write_json(tmp_path / "results.json", {"a": 1})
+    assert stat.S_IMODE((tmp_path / "results.json").stat().st_mode) == 0o666 & ~umask, "not mkstemp's 0600"

@@ -11,6 +11,10 @@ from typing import Any
 from verilogreader.errors import StoreError
 
 
+_UMASK = os.umask(0)  # read once, at import (single-threaded): os.umask has no getter
+os.umask(_UMASK)
+
+
 def write_json(path: Path, document: Any) -> None:
     write_text(path, json.dumps(document, indent=1) + "\n")
 
@@ -19,6 +23,7 @@ def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600: reports are meant to be shared
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
             handle.flush()
