@@ -146,7 +146,14 @@ def test_ctrl_c_keeps_the_finished_cells_and_a_rerun_finishes_the_rest(suite, tm
 
     out = tmp_path / "bench"
     args = ["bench", str(suite), "--strategies", "random,random-dict", "--seeds", "3", "--budget-cycles", "3000", "--out", str(out)]
-    process = subprocess.Popen([sys.executable, "-m", "verilogreader.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "verilogreader.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # a job started in the background (nohup, `&` in a script) inherits SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     for line in process.stdout:
         if line.startswith("[2/18]"):
             break
