@@ -107,6 +107,8 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
             err.print(f"{len(bench.cells)} finished cells are saved in {bench_file}; run the same command again to continue")
             raise
         finally:
+            # cells arrive in completion order; the file keeps design, strategy, seed order
+            bench.cells.sort(key=lambda c: (c.design, bench.strategies.index(c.strategy), c.seed))
             save_bench(bench_file, bench)
             write_reports(bench, older, request.out_dir, old_name=str(request.compare))
     return bench
@@ -116,7 +118,6 @@ def write_reports(bench: Bench, older: Bench | None, out_dir: Path, old_name: st
     from verilogreader.report.bench_html import bench_html
     from verilogreader.report.bench_markdown import bench_markdown
 
-    bench.cells.sort(key=lambda c: (c.design, bench.strategies.index(c.strategy) if c.strategy in bench.strategies else 99, c.seed))
     write_text(out_dir / "report.md", bench_markdown(bench, older, old_name=old_name))
     write_text(out_dir / "report.html", bench_html(bench, older, old_name=old_name))
 

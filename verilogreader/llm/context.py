@@ -34,7 +34,10 @@ def holes(design: Design, coverage: CoverageMap, limit: int, offset: int = 0) ->
     by_id = {b.id: b for b in design.branch_points}
     # The frontier first: a hole whose enclosing arm is not covered yet cannot be reached
     # before that arm is, so asking about it wastes the call.
-    missing = sorted(coverage.uncovered_reachable, key=lambda p: by_id[p].parent not in (None, *coverage.covered))
+    covered = coverage.covered  # a frozenset: one lookup per hole, not a tuple built per hole
+    missing = sorted(
+        coverage.uncovered_reachable, key=lambda p: by_id[p].parent is not None and by_id[p].parent not in covered
+    )
     if not missing:
         return []
     start = offset % len(missing)
