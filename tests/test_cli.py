@@ -168,3 +168,14 @@ def test_a_hanging_design_is_stopped_and_reported(tmp_path):
     assert result.returncode == 0, result.stderr
     results = json.loads((out / "results.json").read_text())
     assert any("timed out" in p for p in results["problems"])
+
+
+@pytest.mark.sim
+def test_off_a_terminal_one_event_stays_one_line_whatever_the_width(tmp_path):
+    """CI logs are read with grep: a long line must not be wrapped at the 80 columns rich assumes
+    off a terminal (a short pytest temp path once hid this)."""
+    out = tmp_path / ("a-folder-name-long-enough-to-push-the-line-past-eighty-columns-" * 2) / "out"
+    env = {**os.environ, "COLUMNS": "80", "TERM": "dumb"}
+    result = cli("run", str(write(tmp_path, "lock.v", LOCK)), "--budget-cycles", "200", "--out", str(out), env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"results: {out / 'results.json'}   corpus: {out / 'corpus.json'}" in result.stdout.splitlines()

@@ -22,6 +22,9 @@ app = typer.Typer(
     help="Read a Verilog design, simulate it, measure branch coverage and close the holes.",
 )
 out = Console()
+# Off a terminal (CI logs, pipes) one event stays one line whatever the width: logs are read with
+# grep. On a terminal rich may wrap to the window.
+out.soft_wrap = not out.is_terminal
 err = Console(stderr=True, soft_wrap=True)  # one error, one line: logs and grep stay readable
 
 Files = Annotated[
