@@ -34,11 +34,20 @@ SETTLE_NS = 1
 BUILD_TIMEOUT_S = 600.0
 
 
-def _code_version() -> str:
-    """A hash of the modules that shape a build, so a changed instrumentation rebuilds."""
-    here = Path(__file__).parent
-    names = ("adapter.py", "icarus.py", "instrument.py", "syntax_index.py", "sources.py", "verilator.py")
-    return hashlib.sha256(b"".join((here / n).read_bytes() for n in names)).hexdigest()[:12]
+# Every module that can shape a build or what is read back from it: all of sim/ (instrumentation,
+# coverage maps, the harness) and design/ (the model the build is made from). Whole folders, not
+# a hand-kept list of names, so a new module is covered the day it is added.
+CODE_FOLDERS = (Path(__file__).parent, Path(__file__).parent.parent / "design")
+
+
+def code_hash(folders=CODE_FOLDERS) -> str:
+    """A hash of the names and bytes of every .py under the folders, so changed code rebuilds."""
+    digest = hashlib.sha256()
+    for folder in map(Path, folders):
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(f"{folder.name}/{path.relative_to(folder)}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 class CocotbSimulator(ABC):
@@ -82,7 +91,7 @@ class CocotbSimulator(ABC):
         facts = {"sim": self.name, "top": d.top, "files": d.files,
                  "sources": d.sources, "defines": d.defines, "params": d.parameter_overrides,
                  "includes": d.include_dirs, "points": [p.model_dump(mode="json") for p in d.branch_points],
-                 "code": _code_version()}
+                 "code": code_hash()}
         return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
 
     def _build_cached(self) -> Path:
@@ -128,10 +137,10 @@ class CocotbSimulator(ABC):
         cmd, env = self._command(run_dir)
         env[PLAN_ENV] = str(plan_path)
         done = run_logged(cmd, run_dir, env, self.timeout_s, run_dir / "sim.log")
-        outcomes, finished, error = self._read(results, run_dir)
+        outcomes, finished, error, partial = self._read(results, run_dir)
         stopped = None
         if not finished:
-            stopped = self._why_stopped(done, len(outcomes), error)
+            stopped = self._why_stopped(done, len(outcomes), error, partial)
         return BatchResult(outcomes=outcomes, stopped=stopped, wall_seconds=time.monotonic() - started, log=done.log)
 
     def _plan(self, sequences: list[Sequence], results: Path) -> dict[str, Any]:
@@ -143,9 +152,11 @@ class CocotbSimulator(ABC):
                 "inputs": inputs, "probe": self._probe(), "results": str(results),
                 "period_ns": CLOCK_PERIOD_NS, "settle_ns": SETTLE_NS}
 
-    def _read(self, results: Path, run_dir: Path) -> tuple[list[SequenceOutcome], bool, str | None]:
+    def _read(self, results: Path, run_dir: Path) -> tuple[list[SequenceOutcome], bool, str | None, bool]:
+        """The outcomes, whether the harness finished, its error, and whether the last outcome is
+        a sequence cut short by `$finish` (returned, not kept on self: bench threads share a simulator)."""
         outcomes: list[SequenceOutcome] = []
-        finished, error, self._partial = False, None, False
+        finished, error, partial = False, None, False
         for line in results.read_text().splitlines():
             try:
                 record = json.loads(line)
@@ -158,16 +169,16 @@ class CocotbSimulator(ABC):
             elif record.get("partial"):  # the sequence the design's $finish cut short
                 try:
                     outcomes.append(SequenceOutcome(covered=self._covered(record, run_dir), cycles=record["cycles"]))
-                    self._partial = True
+                    partial = True
                 except (OSError, SimulationFailed):
                     pass
             else:
                 outcomes.append(SequenceOutcome(covered=self._covered(record, run_dir), cycles=record["cycles"]))
-        return outcomes, finished, error
+        return outcomes, finished, error, partial
 
-    def _why_stopped(self, done: Completed, completed: int, error: str | None) -> str:
+    def _why_stopped(self, done: Completed, completed: int, error: str | None, partial: bool) -> str:
         where = f"during sequence {completed}"
-        if self._partial:
+        if partial:
             where = f"during sequence {completed - 1} (its outcome covers the cycles up to the $finish)"
         if done.returncode is None:
             return f"timed out after {self.timeout_s:g} s {where}"
