@@ -18,7 +18,7 @@ from verilogreader.bench.suite import read_entry, suite_entries
 from verilogreader.engine.strategies import LLM_STRATEGIES, LLMParts, check_strategy, llm_policy
 from verilogreader.errors import UsageError, VerilogReaderError
 from verilogreader.llm.connect import open_chat_client
-from verilogreader.llm.local import cache_root
+from verilogreader.llm.cache import responses_folder
 from verilogreader.llm.prompts import Prompts
 from verilogreader.llm.settings import LLMSettings
 from verilogreader.store.atomic import write_text
@@ -97,7 +97,7 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
         if any(p.strategy in LLM_STRATEGIES for p in plans):
             if request.llm.is_local:
                 out.print("starting the embedded LLM ...")
-            cache_dir = cache_root() / "llm-responses" if request.cache else None
+            cache_dir = responses_folder() if request.cache else None
             client = resources.enter_context(open_chat_client(request.llm, log_dir=request.out_dir, cache_dir=cache_dir))
             llm = LLMParts(client, Prompts(request.prompts_dir), llm_policy(request.llm, request.llm_calls))
         runner = BenchRunner(designs, request.sim, request.out_dir, request.budget_cycles, request.timeout, llm)

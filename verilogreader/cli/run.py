@@ -20,7 +20,7 @@ from verilogreader.report.tables import excerpts_as_rich, summary_table
 from verilogreader.engine.llm_strategy import LLMSource
 from verilogreader.engine.strategies import LLM_STRATEGIES, LLMParts, check_strategy, llm_policy, make_source
 from verilogreader.llm.connect import open_chat_client
-from verilogreader.llm.local import cache_root
+from verilogreader.llm.cache import responses_folder
 from verilogreader.llm.prompts import Prompts
 from verilogreader.llm.settings import LLMSettings, resolve_settings
 from verilogreader.stimuli.schema import Sequence
@@ -100,7 +100,7 @@ def _strategy_source(design: Design, request: RunRequest, resources: ExitStack, 
         settings = request.llm or resolve_settings()
         if settings.is_local:
             out.print("starting the embedded LLM (first start assembles and checks the model file) ...")
-        cache_dir = cache_root() / "llm-responses" if request.cache else None
+        cache_dir = responses_folder() if request.cache else None
         client = resources.enter_context(open_chat_client(settings, log_dir=request.out_dir, cache_dir=cache_dir))
         llm = LLMParts(client, Prompts(request.prompts_dir), llm_policy(settings, request.llm_calls, request.llm_tokens))
     log = ExchangeLog(request.out_dir / "llm-exchanges.jsonl")

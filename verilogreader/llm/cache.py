@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from verilogreader.llm.interface import ChatClient, Completion, Message
 from verilogreader.store.atomic import write_json
+
+
+def tool_cache() -> Path:
+    """The tool's cache folder: $XDG_CACHE_HOME/verilogreader, else ~/.cache/verilogreader."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "verilogreader"
+
+
+def responses_folder() -> Path:
+    """Where `--cache` keeps the LLM responses (beside the embedded model's folder, not in it)."""
+    return tool_cache() / "llm-responses"
 
 
 class CachedChatClient:

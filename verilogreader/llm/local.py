@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verilogreader.errors import LLMUnavailable, UsageError
+from verilogreader.llm.cache import tool_cache
 
 INSTALL_HINT = "pip install 'verilogreader[local]'"
 GGUF_MAGIC = b"GGUF"
@@ -59,8 +60,7 @@ SMALL_TEST_MODEL = ModelSpec(
 
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "verilogreader" / "models"
+    return tool_cache() / "models"
 
 
 def model_files(model: ModelSpec) -> list[Path]:
