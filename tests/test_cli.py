@@ -101,6 +101,15 @@ def test_unknown_top_lists_the_candidates(tmp_path):
     assert result.returncode == 2 and "lock" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_module_defined_twice_is_an_error_naming_both_places(tmp_path):
+    first = write(tmp_path, "a.v", LOCK)
+    second = write(tmp_path, "b.v", "// the same name, other code\n" + LOCK.replace("8'hA5", "8'h5A"))
+    result = cli("inspect", str(first), str(second))
+    assert result.returncode == 2, result.stdout
+    assert f"module 'lock' is defined 2 times: {first}:1:8, {second}:2:8" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_missing_file_and_bad_option_are_usage_errors(tmp_path):
     assert cli("inspect", str(tmp_path / "nothere.v")).returncode == 2
     result = cli("run", str(write(tmp_path, "lock.v", LOCK)), "--strategy", "psychic")

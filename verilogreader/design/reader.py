@@ -66,6 +66,7 @@ def read_design(
     compilation.addSyntaxTree(tree)
 
     _raise_errors(compilation.getParseDiagnostics(), sources)
+    _raise_duplicates(tree, sources)
     instance = _top_instance(compilation, tree, top, paths)
     _raise_errors(compilation.getAllDiagnostics(), sources)
     _check_overrides(instance, parameters)
@@ -134,6 +135,23 @@ def _where(location, sources: Sources) -> str:
         return ""
     line, column = where[0].line_col(where[1])
     return f"{where[0].path}:{line}:{column}: "
+
+
+_DEFINITIONS = (syntax.SyntaxKind.ModuleDeclaration, syntax.SyntaxKind.InterfaceDeclaration,
+                syntax.SyntaxKind.ProgramDeclaration)
+
+
+def _raise_duplicates(tree, sources: Sources) -> None:
+    """A module defined twice: slang only warns and keeps one, so which code runs is a guess."""
+    places: dict[str, list[str]] = {}
+    for member in tree.root.members:
+        if member.kind in _DEFINITIONS:
+            name = member.header.name
+            places.setdefault(name.valueText, []).append(_where(name.location, sources).rstrip(": "))
+    twice = [f"module '{name}' is defined {len(where)} times: {', '.join(where)}"
+             for name, where in places.items() if len(where) > 1]
+    if twice:
+        raise DesignError("the design has errors:\n" + "\n".join(twice))
 
 
 def _top_instance(compilation, tree, top: str | None, paths: list[str]):
