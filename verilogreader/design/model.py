@@ -68,14 +68,45 @@ class BranchKind(str, Enum):
         return self in (BranchKind.ELSE_IMPLICIT, BranchKind.CASE_DEFAULT_IMPLICIT)
 
 
+class Expr(_Frozen):
+    """A guard condition as a small tree, built from pyslang's elaborated AST (never re-parsed
+    from text), so it can be evaluated on recorded signal values.
+
+    `op` is "signal" (a design signal: `name`, module-local), "const" (`value`, parameters
+    already resolved), "unknown" (something not modelled: a function call, a hierarchical
+    reference; it evaluates to unknown), or an operator: unary "!", "~", "neg", "&r", "|r", "^r";
+    binary "==", "!=", "<", "<=", ">", ">=", "&&", "||", "&", "|", "^", "+", "-", "*", "<<",
+    ">>"; "bit" (args: value, index), "slice" (args: value; `value` is the low bit), "concat",
+    "?:", "inside" (args: value, then items), "conv" (a width or sign conversion). `width` is the expression's own bit width in
+    its context; `text` is the source text, for messages.
+    """
+
+    op: str
+    args: tuple[Expr, ...] = ()
+    name: str | None = None
+    value: int | None = None
+    width: int = 1
+    signed: bool = False
+    text: str = ""
+
+    def signals(self) -> list[str]:
+        """The design signals this expression reads, in order of appearance."""
+        found = [self.name] if self.op == "signal" and self.name else []
+        for arg in self.args:
+            found += arg.signals()
+        return list(dict.fromkeys(found))
+
+
 class BranchPoint(_Frozen):
     """One arm of a decision. Coverage counts whether the arm was taken at least once.
 
     `id` is stable for the same source: `<file name>:<line>:<column>:<kind>`, where line and
     column locate the arm (the `if`/`case`/`?` keyword for implicit arms).
-    `span` is the arm's body as byte offsets [start, end) into its file: the statement (or
-    expression, for ternaries) that runs when the arm is taken. Implicit arms have an empty
-    span at the place where the missing arm would be written.
+    `span` is the arm's body as character offsets [start, end) into the text the simulators
+    compile (`Design.sim_source(file)`: macro uses expanded): the statement (or expression,
+    for ternaries) that runs when the arm is taken. Implicit arms have an empty span at the
+    place where the missing arm would be written. `keyword` is where the arm's keyword (the
+    `if` / `case` of an implicit arm) is in that same text; line and column stay the file's.
     """
 
     id: str
@@ -86,8 +117,10 @@ class BranchPoint(_Frozen):
     kind: BranchKind
     condition: str  # source text of what must hold for this arm, e.g. "!(a > b)"
     span: tuple[int, int]
+    keyword: int = 0
     parent: str | None = None  # the enclosing arm, so guards can be chained
     unreachable: str | None = None  # why the reader judged it statically unreachable
+    guard: Expr | None = None  # `condition` as a tree (None when it could not be built)
 
     @property
     def location(self) -> str:
@@ -104,6 +137,16 @@ class Constant(_Frozen):
     line: int | None = None
 
 
+class Assignment(_Frozen):
+    """A statement that drives `signal` (procedural, continuous or a net initializer)."""
+
+    module: str
+    signal: str
+    file: str
+    line: int
+    reads: list[str] = []  # the signals its right-hand side reads
+
+
 class Instance(_Frozen):
     """A module instance; `path` is relative to the top ("" for the top itself)."""
 
@@ -115,6 +158,8 @@ class Design(_Frozen):
     top: str
     files: list[str]
     sources: dict[str, str]  # file -> text; reports annotate it without reading files
+    expanded: dict[str, str] = {}  # file -> its text with macro uses expanded (lines kept)
+    encodings: dict[str, str] = {}  # file -> its encoding, when not UTF-8 ("latin-1")
     modules: list[str]
     ports: list[Port]
     parameters: list[Parameter] = []
@@ -122,9 +167,14 @@ class Design(_Frozen):
     instances: list[Instance] = []
     branch_points: list[BranchPoint] = []
     constants: list[Constant] = []
+    assignments: list[Assignment] = []
     include_dirs: list[str] = []
     defines: dict[str, str] = {}
     parameter_overrides: dict[str, str] = {}
+
+    def sim_source(self, file: str) -> str:
+        """The text the simulators compile for a file: macro uses expanded, same lines."""
+        return self.expanded.get(file, self.sources[file])
 
     def port(self, name: str) -> Port | None:
         return next((p for p in self.ports if p.name == name), None)

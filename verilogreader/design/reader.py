@@ -17,7 +17,9 @@ from pyslang import ast, parsing, syntax
 
 from verilogreader.design import clocking
 from verilogreader.design.branches import Arm, collect_arms
+from verilogreader.design.assignments import collect_assignments
 from verilogreader.design.constants import ConstantCollector, constant_int
+from verilogreader.design.guards import guard_exprs
 from verilogreader.design.model import (
     BranchPoint,
     Design,
@@ -69,11 +71,12 @@ def read_design(
     _raise_duplicates(tree, sources)
     instance = _top_instance(compilation, tree, top, paths)
     _raise_errors(compilation.getAllDiagnostics(), sources)
+    sources.expand_macros(tree.root)
     _check_overrides(instance, parameters)
 
     instances = _instances(instance)
     ports = _ports(instance.body)
-    points, usage, constants = _read_modules(instances, sources)
+    points, usage, constants, assignments = _read_modules(instances, sources)
     for buffer in sm.getAllBuffers():
         if sm.getBufferKind(buffer) == pyslang.BufferKind.IncludeFile:
             sources.file_of(buffer)  # so every included file's text is in `sources`
@@ -81,6 +84,8 @@ def read_design(
         top=instance.name,
         files=paths,
         sources={path: src.text for path, src in sources.files.items()},
+        expanded={path: src.expanded for path, src in sources.files.items() if src.expanded is not None},
+        encodings={path: src.encoding for path, src in sources.files.items() if src.encoding != "utf-8"},
         modules=list(dict.fromkeys(i.body.definition.name for i in instances if i.isModule)),
         ports=ports,
         parameters=_parameters(instance.body, parameters),
@@ -89,6 +94,7 @@ def read_design(
                    for i in instances],
         branch_points=points,
         constants=constants,
+        assignments=assignments,
         include_dirs=[str(d) for d in include_dirs],
         defines=dict(defines),
         parameter_overrides=dict(parameters),
@@ -257,6 +263,8 @@ def _read_modules(instances, sources: Sources):
     usage = clocking.Usage()
     collector = ConstantCollector(sources)
     arms_by_module: list[tuple[str, list[Arm]]] = []
+    assignments: list = []
+    guards: list = []  # per arm in arms_by_module order: its condition as an Expr tree
     for name, module_bodies in bodies.items():
         declaration = module_bodies[0].definition.syntax
         index = BodyIndex()
@@ -265,9 +273,12 @@ def _read_modules(instances, sources: Sources):
             collector.add_body(body)
         arms = collect_arms(declaration, sources)
         mark_unreachable(arms, index)
+        guards += guard_exprs(arms, index)
+        assignments += collect_assignments(name, module_bodies[0], sources)
         usage.scan(declaration)
         arms_by_module.append((name, arms))
-    return _branch_points(arms_by_module), usage, collector.constants()
+    points = [p.model_copy(update={"guard": g}) for p, g in zip(_branch_points(arms_by_module), guards)]
+    return points, usage, collector.constants(), assignments
 
 
 def _branch_points(arms_by_module: list[tuple[str, list[Arm]]]) -> list[BranchPoint]:
@@ -289,6 +300,7 @@ def _branch_points(arms_by_module: list[tuple[str, list[Arm]]]) -> list[BranchPo
             kind=arm.kind,
             condition=arm.condition,
             span=arm.span,
+            keyword=arm.keyword,
             parent=arm.parent.id if arm.parent is not None else None,
             unreachable=arm.unreachable,
         )

@@ -23,7 +23,7 @@ from typing import Any
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, Timer
+from cocotb.triggers import FallingEdge, ReadOnly, Timer
 
 _INDEX = re.compile(r"^(?P<name>[^\[]+)\[(?P<index>\d+)\]$")
 
@@ -90,6 +90,44 @@ class _Probe:
         return {"hits": sorted(hits)}
 
 
+class _Trace:
+    """The state probe: reads the plan's `trace` signals once per cycle, after the cycle's
+    inputs have settled (ReadOnly), i.e. the values its clock edge decides on. A signal the
+    simulator cannot find or read (optimised away, not public) is listed as unavailable."""
+
+    def __init__(self, dut: Any, paths: list[str]) -> None:
+        self.handles: dict[str, Any] = {}
+        self.unavailable: list[str] = []
+        for path in paths:
+            try:
+                self.handles[path] = _handle(dut, path)
+                _value(self.handles[path])
+            except Exception:
+                self.handles.pop(path, None)
+                self.unavailable.append(path)
+        self.values: dict[str, list[int | None]] = {}
+
+    def begin(self) -> None:
+        self.values = {path: [] for path in self.handles}
+
+    async def sample(self) -> None:
+        await ReadOnly()
+        for path, handle in self.handles.items():
+            self.values[path].append(_value(handle))
+
+    def record(self) -> dict[str, Any]:
+        return {"values": self.values, "unavailable": self.unavailable}
+
+
+def _value(handle: Any) -> int | None:
+    """The signal's value as an unsigned int; None when any bit is X or Z."""
+    value = handle.value
+    try:
+        return int(value)
+    except (ValueError, TypeError):
+        return None
+
+
 class _Progress:
     """Where the batch is, so a `$finish` mid-sequence can still report that sequence."""
 
@@ -97,6 +135,7 @@ class _Progress:
         self.probe: _Probe | None = None
         self.started = False  # coverage of the current sequence has started
         self.cycles = 0
+        self.trace: _Trace | None = None
 
 
 @cocotb.test()
@@ -130,6 +169,8 @@ async def _run(dut: Any, plan: dict[str, Any], out: Any, progress: _Progress) ->
     if reset_name in idle:
         idle[reset_name] = 1 - asserted
     probe = progress.probe = _Probe(dut, plan["probe"])
+    if plan.get("trace"):
+        progress.trace = _Trace(dut, plan["trace"])
     clock = plan.get("clock")
     if clock is None:
         await _run_combinational(plan, inputs, idle, probe, out, progress)
@@ -167,19 +208,28 @@ async def _sequence(number: int, cycles: list[dict[str, int]], inputs: dict[str,
     """Apply one sequence (reset already done) and append its record. `advance` is the
     falling edge (clocked) or the settling time (combinational)."""
     progress.started, progress.cycles = False, 0
+    trace = progress.trace
+    if trace is not None:
+        trace.begin()
     first = dict(idle)
     first.update(cycles[0] if cycles else {})
     for name, value in first.items():
         inputs[name].value = value
     await probe.start(number)
     progress.started, progress.cycles = True, 1
+    if trace is not None:
+        await trace.sample()
     await advance
     for count, cycle in enumerate(cycles[1:], start=2):
         for name, value in cycle.items():
             inputs[name].value = value
         progress.cycles = count
+        if trace is not None:
+            await trace.sample()
         await advance
-    record = {"cycles": len(cycles)}
+    record: dict[str, Any] = {"cycles": len(cycles)}
+    if trace is not None:
+        record["trace"] = trace.record()
     record.update(await probe.snapshot(number))
     progress.started = False
     out.write(json.dumps(record) + "\n")
