@@ -174,9 +174,16 @@ def test_a_hanging_design_is_stopped_and_reported(tmp_path):
     )
     out = tmp_path / "out"
     result = cli("run", str(design), "--budget-cycles", "200", "--timeout", "5", "--out", str(out))
-    assert result.returncode == 0, result.stderr
+    # Every batch timed out: nothing was measured, so this is a tool error, not a 0% result.
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "nothing was simulated" in result.stderr and "timed out" in result.stderr
+    assert "Traceback" not in result.stderr
     results = json.loads((out / "results.json").read_text())
     assert any("timed out" in p for p in results["problems"])
+    assert results["stop_reason"] == "every simulator batch failed: nothing was simulated"
+    assert (results["cycles"], results["sequences"]) == (0, 0)  # never simulated, never claimed
+    assert results["charged_cycles"] == 200  # but the budget was used up, so the run ended
+    assert json.loads((out / "corpus.json").read_text())["sequences"] == []
 
 
 @pytest.mark.sim

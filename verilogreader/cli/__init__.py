@@ -259,7 +259,7 @@ def gate(
 
     design = _read(files, top, include, define, param, clock, reset, reset_active_low)
     result = execute_replay(design, corpus, out=out, sim=sim, out_dir=out_dir, timeout=timeout)
-    checks = gate_checks(result, min_reachable, baseline)
+    checks = gate_checks(result, min_reachable, baseline, design)
     run_info = {
         "command": "gate",
         "corpus": str(corpus),

@@ -12,11 +12,11 @@ from rich.live import Live
 from rich.table import Table
 
 from verilogreader.design.model import Design
-from verilogreader.engine.campaign import Budget, CampaignState, run_campaign
-from verilogreader.errors import UsageError
+from verilogreader.engine.campaign import Budget, CampaignState, StopReason, run_campaign
+from verilogreader.errors import SimulationFailed, UsageError
 from verilogreader.report.annotate import uncovered_excerpts
 from verilogreader.report.documents import REPLAY_STRATEGY, campaign_corpus, results_document
-from verilogreader.report.tables import excerpts_as_rich, summary_table
+from verilogreader.report.tables import excerpts_as_rich, summary_table, unobserved_text
 from verilogreader.engine.llm_strategy import LLMSource
 from verilogreader.engine.strategies import LLM_STRATEGIES, LLMParts, check_strategy, llm_policy, make_source
 from verilogreader.llm.connect import open_chat_client
@@ -90,7 +90,13 @@ def execute_run(design: Design, request: RunRequest, out: Console) -> None:
         else:
             state = run_campaign(design, simulator, source, budget, _Lines(out, saver))
         saver.update(state)
-    _final_report(out, design, state, out_dir / "results.json", corpus_file, llm_source)
+    _final_report(out, design, state, out_dir / "results.json", corpus_file, llm_source, request.sim)
+    if state.stop_reason is StopReason.NOTHING_SIMULATED:
+        # A tool failure, not a coverage result: results.json says the same.
+        raise SimulationFailed(
+            f"{state.stop_reason.value} (last failure: {state.stop_detail or 'not reported'}); "
+            f"the run is recorded in {out_dir / 'results.json'}"
+        )
 
 
 def _strategy_source(design: Design, request: RunRequest, resources: ExitStack, out: Console):
@@ -192,12 +198,19 @@ class _Lines:
 
 
 def _final_report(
-    out: Console, design: Design, state: CampaignState, results: Path, corpus: Path, llm_source: LLMSource | None
+    out: Console,
+    design: Design,
+    state: CampaignState,
+    results: Path,
+    corpus: Path,
+    llm_source: LLMSource | None,
+    simulator: str,
 ) -> None:
     reason = state.stop_reason.value if state.stop_reason else "?"
     rows = {
         "stopped because": f"{reason} ({state.stop_detail})" if state.stop_detail else reason,
-        "cycles": f"{state.cycles:,}",
+        "cycles": f"{state.cycles:,}"
+        + (f" simulated ({state.charged_cycles:,} charged: failed batches)" if state.charged_cycles != state.cycles else ""),
         "sequences": f"{state.sequences:,}",
         "wall time": f"{state.seconds:.1f} s",
         "corpus": f"{len(state.corpus)} sequences",
@@ -220,6 +233,9 @@ def _final_report(
     wrong = state.coverage.unreachable_hit
     if wrong:
         out.print(f"[yellow]note:[/] judged unreachable but hit: {', '.join(sorted(wrong))}")
+    unobserved = unobserved_text(design, state.coverage, simulator)
+    if unobserved is not None:
+        out.print(unobserved)
     excerpts = uncovered_excerpts(design, state.coverage)
     if excerpts:
         out.print("\n[bold]Uncovered reachable branches[/]")

@@ -2,6 +2,10 @@
 
 Hit counts count sequences that hit a point, not evaluations: simulators count combinational
 evaluations differently, so only zero versus non-zero is comparable between them.
+
+A point is reachable (may be a hole), unreachable (proven statically, with the reason) or
+unobserved (the simulator backend cannot see it, with the reason). An unobserved point is never
+a hole: it is in no denominator and never shown as uncovered, only reported on its own.
 """
 
 from __future__ import annotations
@@ -31,21 +35,25 @@ class TimelineEntry:
 
 @dataclass
 class CoverageMap:
-    """Hit counts over a fixed set of points, some of which are known to be unreachable."""
+    """Hit counts over a fixed set of points, some known to be unreachable or unobserved."""
 
     points: tuple[str, ...]
     unreachable: frozenset[str] = frozenset()
     hits: dict[str, int] = field(default_factory=dict)
+    unobserved: Mapping[str, str] = field(default_factory=dict)  # point id -> why the backend cannot see it
     _known: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._known = frozenset(self.points)
 
     @classmethod
-    def for_design(cls, design: Design) -> CoverageMap:
+    def for_design(cls, design: Design, unobserved: Mapping[str, str] | None = None) -> CoverageMap:
+        """The design's points; `unobserved` is the simulator's (Simulator.unobserved)."""
+        ids = {b.id for b in design.branch_points}
         return cls(
             points=tuple(b.id for b in design.branch_points),
             unreachable=frozenset(b.id for b in design.branch_points if b.unreachable),
+            unobserved={p: why for p, why in (unobserved or {}).items() if p in ids},
         )
 
     def record(self, covered: Iterable[str]) -> frozenset[str]:
@@ -64,7 +72,12 @@ class CoverageMap:
 
     @property
     def uncovered(self) -> tuple[str, ...]:
-        return tuple(p for p in self.points if p not in self.hits)
+        """Observed points never hit (an unobserved point is not a hole: nothing could hit it)."""
+        return tuple(p for p in self.points if p not in self.hits and p not in self.unobserved)
+
+    @property
+    def observed(self) -> tuple[str, ...]:
+        return tuple(p for p in self.points if p not in self.unobserved)
 
     @property
     def uncovered_reachable(self) -> tuple[str, ...]:
@@ -72,11 +85,12 @@ class CoverageMap:
 
     @property
     def reachable(self) -> tuple[str, ...]:
-        return tuple(p for p in self.points if p not in self.unreachable)
+        """The denominator: points neither unreachable nor unobserved."""
+        return tuple(p for p in self.observed if p not in self.unreachable)
 
     @property
     def reachable_covered(self) -> int:
-        return sum(1 for p in self.covered if p not in self.unreachable)
+        return sum(1 for p in self.covered if p not in self.unreachable and p not in self.unobserved)
 
     @property
     def unreachable_hit(self) -> frozenset[str]:
@@ -85,7 +99,7 @@ class CoverageMap:
 
     @property
     def raw_percent(self) -> float:
-        return _percent(len(self.covered), len(self.points))
+        return _percent(len(self.covered), len(self.observed))
 
     @property
     def reachable_percent(self) -> float:
@@ -101,7 +115,7 @@ class CoverageMap:
         for point, count in other.hits.items():
             if point in self._known:
                 hits[point] = hits.get(point, 0) + count
-        return CoverageMap(self.points, self.unreachable, hits)
+        return CoverageMap(self.points, self.unreachable, hits, self.unobserved)
 
     def diff(self, other: CoverageMap) -> frozenset[str]:
         """Points covered here but not in `other`."""

@@ -37,6 +37,7 @@ class StopReason(str, Enum):
     CYCLES = "the cycle budget is spent"
     TIME = "the time budget is spent"
     SIMULATOR = "the simulator failed on every sequence of several batches"
+    NOTHING_SIMULATED = "every simulator batch failed: nothing was simulated"
     SOURCE = "the stimulus source has nothing more to try"
     INTERRUPTED = "interrupted"
 
@@ -62,8 +63,11 @@ class CorpusEntry:
 class CampaignState:
     coverage: CoverageMap
     started: float
-    cycles: int = 0
-    sequences: int = 0
+    cycles: int = 0  # cycles actually simulated
+    # Cycles counted against the budget: the simulated ones plus those of sequences a failed
+    # batch never finished (a hanging design must still use its budget up and stop).
+    charged_cycles: int = 0
+    sequences: int = 0  # sequences actually simulated (wholly, or up to the design's $finish)
     seconds: float = 0.0
     last_new_at: float = 0.0  # seconds into the run when the last new point was found
     corpus: list[CorpusEntry] = field(default_factory=list)
@@ -84,8 +88,11 @@ class _Silent:
         pass
 
 
-def new_state(design: Design, clock: Callable[[], float] = time.monotonic) -> CampaignState:
-    state = CampaignState(coverage=CoverageMap.for_design(design), started=clock())
+def new_state(
+    design: Design, clock: Callable[[], float] = time.monotonic, unobserved: dict[str, str] | None = None
+) -> CampaignState:
+    """A fresh state; `unobserved` (the simulator's) keeps those points out of every hole count."""
+    state = CampaignState(coverage=CoverageMap.for_design(design, unobserved), started=clock())
     state.timeline.append(TimelineEntry(0, 0, 0, 0.0))
     return state
 
@@ -100,12 +107,12 @@ def run_campaign(
 ) -> CampaignState:
     """Run until every reachable point is covered or the budget is spent (or Ctrl-C)."""
     observer = observer or _Silent()
-    state = new_state(design, clock)
+    state = new_state(design, clock, simulator.unobserved)
     batch_cycles = FIRST_BATCH_CYCLES
     failed_batches = 0
     try:
         while (reason := _stop_reason(state, budget)) is None:
-            cycles = min(batch_cycles, budget.cycles - state.cycles)
+            cycles = min(batch_cycles, budget.cycles - state.charged_cycles)
             strategy = source.name  # read before the batch: a chained source may move on
             state.doing = f"{strategy}: simulating {cycles} cycles"
             observer.update(state)
@@ -124,6 +131,10 @@ def run_campaign(
             batch_cycles = min(batch_cycles * 2, MAX_BATCH_CYCLES)
     except KeyboardInterrupt:
         reason = StopReason.INTERRUPTED
+    if failed_batches and not state.sequences and reason is not StopReason.INTERRUPTED:
+        # Every batch failed: whatever budget it used, the run measured nothing. Say why.
+        reason = StopReason.NOTHING_SIMULATED
+        state.stop_detail = state.problems[-1] if state.problems else ""
     state.stop_reason = reason
     state.seconds = clock() - state.started
     state.doing = f"stopped: {reason.value}"
@@ -134,7 +145,7 @@ def run_campaign(
 def _stop_reason(state: CampaignState, budget: Budget) -> StopReason | None:
     if state.coverage.complete:
         return StopReason.COMPLETE
-    if state.cycles >= budget.cycles:
+    if state.charged_cycles >= budget.cycles:
         return StopReason.CYCLES
     if budget.seconds is not None and state.seconds >= budget.seconds:
         return StopReason.TIME
@@ -151,6 +162,7 @@ def absorb(
     """Fold one batch's per-sequence outcomes into the campaign, in order."""
     for sequence, outcome in zip(batch, result.outcomes):
         state.cycles += outcome.cycles
+        state.charged_cycles += outcome.cycles
         new = state.coverage.record(outcome.covered)
         if new:
             now = clock() - state.started
@@ -162,10 +174,10 @@ def absorb(
         state.sequences += 1
     if result.stopped:
         state.problems.append(result.stopped)
-        # The sequences the simulator did not finish still spent budget: charge them.
+        # The sequences the simulator did not finish still spent budget: charge them, but
+        # never count them as simulated.
         unfinished = batch[len(result.outcomes) :]
-        state.cycles += sum(s.cycle_count for s in unfinished)
-        state.sequences += len(unfinished)
+        state.charged_cycles += sum(s.cycle_count for s in unfinished)
     state.seconds = clock() - state.started
     if state.timeline[-1].cycles != state.cycles:  # the last find may already mark this point
         state.timeline.append(_entry(state, state.seconds))

@@ -40,7 +40,7 @@ def replay_corpus(
     observer: Observer | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Replay:
-    state = new_state(design, clock)
+    state = new_state(design, clock, simulator.unobserved)
     sequences = [s.as_sequence() for s in corpus.sequences]
     outcomes: list[SequenceOutcome | None] = []
     try:

@@ -3,7 +3,8 @@ annotations, Jenkins, Azure DevOps and other Cobertura consumers.
 
 Follows coverage-04.dtd: coverage > sources > source, packages > package > classes > class
 (one per source file) > methods (empty) + lines > line. Only lines holding reachable branch
-points are listed; each is a branch line with its condition-coverage.
+points are listed; each is a branch line with its condition-coverage. Points the simulator
+cannot observe are left out too and named in a comment after the DTD note.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from verilogreader import __version__
+from verilogreader.report.junit import clean
+from verilogreader.report.lcov import counted
 
 DTD_NOTE = " Based on https://raw.githubusercontent.com/cobertura/web/master/htdocs/xml/coverage-04.dtd "
 
@@ -61,7 +64,7 @@ def to_cobertura(results: dict[str, Any], *, timestamp: int | None = None) -> st
     milliseconds since the epoch (Cobertura's unit); the default is now."""
     by_file: dict[str, dict[int, list[dict]]] = {}
     for point in results["points"]:
-        if point["unreachable"] is None:
+        if counted(point):
             by_file.setdefault(point["file"], {}).setdefault(point["line"], []).append(point)
     root, names = source_root(list(by_file))
     everything = {(f, n): pts for f, lines in by_file.items() for n, pts in lines.items()}
@@ -77,7 +80,17 @@ def to_cobertura(results: dict[str, Any], *, timestamp: int | None = None) -> st
         _class(classes, names[file], lines)
     ET.indent(coverage)
     text = ET.tostring(coverage, encoding="unicode")
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<!--{DTD_NOTE}-->\n{text}\n'
+    unobserved = "".join(f"<!--{_comment(_unobserved_note(p))}-->\n" for p in results["points"] if p.get("unobserved"))
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<!--{DTD_NOTE}-->\n{unobserved}{text}\n'
+
+
+def _unobserved_note(point: dict) -> str:
+    return f" unobserved (not counted): {point['id']}: {point['unobserved']} "
+
+
+def _comment(text: str) -> str:
+    """Text an XML comment can hold: no "--" and no control characters."""
+    return clean(text).replace("--", "- -")
 
 
 def _class(classes: ET.Element, name: str, lines: dict[int, list[dict]]) -> None:

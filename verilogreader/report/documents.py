@@ -8,14 +8,17 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from verilogreader.design.model import Design
+from verilogreader.design.model import BranchPoint, Design
 from verilogreader.engine.campaign import CampaignState
 from verilogreader.store.corpus import Corpus, CorpusSequence
 
 REPLAY_STRATEGY = "corpus"  # the name under which a run replays the corpus it appends to
 
 RESULTS_FORMAT = "verilogreader.results"
-VERSION = 1
+# 2: points may be unobserved (out of every denominator), `arm_digest`, `charged_cycles`.
+# A version-1 file read as 2 would count unobserved points as holes, hence the bump.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)  # what a baseline may be (version 1 lacks the fields above)
 
 
 def design_identity(design: Design) -> dict[str, Any]:
@@ -33,6 +36,14 @@ def design_identity(design: Design) -> dict[str, Any]:
         "reset": design.clock_reset.reset,
         "reset_active_low": design.clock_reset.reset_active_low,
     }
+
+
+def arm_digest(design: Design, point: BranchPoint) -> str:
+    """A short hash of the arm's own source text, whitespace normalised: with the module, kind
+    and guard conditions it finds the same branch again after edits move every line."""
+    start, end = point.span
+    body = design.sources.get(point.file, "").encode()[start:end].decode(errors="replace")
+    return hashlib.sha256(" ".join(body.split()).encode()).hexdigest()[:16]
 
 
 def results_document(design: Design, state: CampaignState, run: dict[str, Any]) -> dict[str, Any]:
@@ -54,6 +65,8 @@ def results_document(design: Design, state: CampaignState, run: dict[str, Any]) 
                 "covered": point.id in coverage.hits,
                 "hits": coverage.hits.get(point.id, 0),
                 "unreachable": point.unreachable,
+                "unobserved": coverage.unobserved.get(point.id),
+                "arm_digest": arm_digest(design, point),
                 "first_hit": None
                 if first is None
                 else {"cycles": first.cycles, "sequence": first.sequence, "strategy": first.strategy},
@@ -66,6 +79,7 @@ def results_document(design: Design, state: CampaignState, run: dict[str, Any]) 
         "run": run,
         "stop_reason": state.stop_reason.value if state.stop_reason else "running",
         "cycles": state.cycles,
+        "charged_cycles": state.charged_cycles,
         "sequences": state.sequences,
         "wall_seconds": round(state.seconds, 3),
         "totals": {
@@ -74,6 +88,7 @@ def results_document(design: Design, state: CampaignState, run: dict[str, Any]) 
             "reachable": len(coverage.reachable),
             "reachable_covered": coverage.reachable_covered,
             "unreachable": len(coverage.unreachable),
+            "unobserved": len(coverage.unobserved),
             "raw_percent": coverage.raw_percent,
             "reachable_percent": coverage.reachable_percent,
         },
@@ -98,8 +113,9 @@ def campaign_corpus(design: Design, state: CampaignState, simulator: str, earlie
             new_points=sorted(entry.new_points),
             strategy=entry.strategy,
             found_at_cycles=entry.found_at_cycles,
+            trace=state.traces.get(index),
         )
-        for entry in state.corpus
+        for index, entry in enumerate(state.corpus)
         if entry.strategy != REPLAY_STRATEGY
     ]
     kept = earlier.sequences if earlier else []

@@ -1,8 +1,10 @@
 """Coverage exports for CI and coverage tools, rendered from a results document (the dict of
 results.json): lcov, Cobertura, JUnit and a Markdown job summary. Pure: the CLI writes them.
 
-Unreachable points follow the tool's reachable coverage everywhere: lcov and Cobertura leave
-them out, JUnit lists them as skipped, the Markdown summary counts them in its totals.
+Unreachable and unobserved points (those the simulator cannot see) follow the tool's reachable
+coverage everywhere: lcov and Cobertura leave them out of their totals (Cobertura names the
+unobserved ones in a comment; lcov has no place for them), JUnit lists them as skipped with the
+reason, the Markdown summary counts them and lists the unobserved ones on their own.
 """
 
 from __future__ import annotations

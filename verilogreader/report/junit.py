@@ -2,8 +2,8 @@
 test-report actions) list each uncovered branch and each failed gate like a failed test.
 
 One test case per branch point: passed if covered, <failure> if a reachable point was never
-taken, <skipped> if the point is unreachable (whether or not it was hit). Gate checks, when
-given, are test cases of their own.
+taken, <skipped> if the point is unreachable (whether or not it was hit) or the simulator
+cannot observe it. Gate checks, when given, are test cases of their own.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class GateCheck:
     name: str
     passed: bool
     message: str
+    details: dict | None = None  # what results.json records about the check (e.g. lost branches)
 
 
 # Characters XML 1.0 cannot hold at all, even escaped (control characters but tab/CR/LF).
@@ -77,6 +78,8 @@ def _point_case(suite: ET.Element, suite_name: str, point: dict, sources: dict[s
         if point["hits"]:
             message += f" (yet hit by {point['hits']} sequences)"
         ET.SubElement(case, "skipped", {"message": clean(message)})
+    elif point.get("unobserved") is not None:
+        ET.SubElement(case, "skipped", {"message": clean(f"unobserved: {point['unobserved']}")})
     elif not point["hits"]:
         message = f"{point['kind']} branch never taken: {point['condition']} at {where}"
         failure = ET.SubElement(case, "failure", {"message": clean(message), "type": "uncovered"})

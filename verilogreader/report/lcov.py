@@ -3,8 +3,8 @@ and editor gutters.
 
 Each decision (an if with its else, a case with its items and default, a `?:`) becomes one
 lcov block, reported like gcc's gcov does: every arm on the decision's first line. Hit
-counts are sequences, not evaluations (see coverage/model.py). Unreachable arms are left
-out, so BRF/BRH are the tool's reachable totals. A taken count of `-` (lcov: "the block was
+counts are sequences, not evaluations (see coverage/model.py). Unreachable and unobserved
+arms are left out, so BRF/BRH are the tool's reachable totals. A taken count of `-` (lcov: "the block was
 never executed") is used only where it is true: a complete decision none of whose arms,
 unreachable ones included, was ever taken, so it was never evaluated. An arm of a decision
 that did run, but not this way, gets 0.
@@ -71,6 +71,11 @@ def _close_case(stack: list[list[Point]], default: Point) -> list[list[Point]]:
     return [[default]]
 
 
+def counted(point: Point) -> bool:
+    """Whether a point is in the reachable totals: neither unreachable nor unobserved."""
+    return point["unreachable"] is None and point.get("unobserved") is None
+
+
 def _complete(arms: list[Point]) -> bool:
     """Whether these arms are a whole decision: exactly one of them runs per evaluation."""
     first = arms[0]
@@ -86,7 +91,7 @@ def to_lcov(results: dict[str, Any]) -> str:
     branches: dict[str, list[str]] = {}
     blocks: dict[tuple[str, int], int] = {}  # (file, line) -> blocks so far
     for arms in decisions(results["points"]):
-        shown = [(n, a) for n, a in enumerate(arms) if a["unreachable"] is None]
+        shown = [(n, a) for n, a in enumerate(arms) if counted(a)]
         if not shown:
             continue
         executed = not _complete(arms) or any(a["hits"] for a in arms)
@@ -100,7 +105,7 @@ def to_lcov(results: dict[str, Any]) -> str:
 
 
 def _record(test_name: str, file: str, brda: list[str], points: list[Point]) -> str:
-    reachable = [p for p in points if p["file"] == file and p["unreachable"] is None]
+    reachable = [p for p in points if p["file"] == file and counted(p)]
     lines: dict[int, int] = {}
     for point in reachable:
         lines[point["line"]] = max(lines.get(point["line"], 0), point["hits"])

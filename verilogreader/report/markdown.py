@@ -1,5 +1,6 @@
 """Markdown summary (`summary.md`) of a results document, for a CI job page (GitHub's
-`$GITHUB_STEP_SUMMARY`, GitLab/Gitea comments): totals, gate checks, uncovered branches."""
+`$GITHUB_STEP_SUMMARY`, GitLab/Gitea comments): totals, gate checks, uncovered branches and
+the branches the simulator cannot observe (never counted as uncovered)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from verilogreader.report.cobertura import source_root
 from verilogreader.report.junit import GateCheck, clean
+from verilogreader.report.lcov import counted
 
 
 def _one_line(value: object) -> str:
@@ -45,6 +47,7 @@ def _totals(results: dict[str, Any]) -> list[str]:
         ("reachable branches covered", _fraction(totals["reachable_covered"], totals["reachable"])),
         ("all branches covered (raw)", _fraction(totals["covered"], totals["points"])),
         ("unreachable branches", totals["unreachable"]),
+        ("unobserved branches (not counted)", totals.get("unobserved", 0)),
         ("cycles", results["cycles"]),
         ("sequences", results["sequences"]),
         ("simulator", run.get("simulator", "?")),
@@ -64,7 +67,7 @@ def _location(point: dict[str, Any], names: dict[str, str]) -> str:
 
 
 def _uncovered(results: dict[str, Any], max_uncovered: int) -> list[str]:
-    missing = [p for p in results["points"] if p["unreachable"] is None and not p["hits"]]
+    missing = [p for p in results["points"] if counted(p) and not p["hits"]]
     if not missing:
         return ["All reachable branches are covered."]
     _, names = source_root(sorted({p["file"] for p in results["points"]}))
@@ -79,6 +82,16 @@ def _uncovered(results: dict[str, Any], max_uncovered: int) -> list[str]:
     return out
 
 
+def _unobserved(results: dict[str, Any]) -> list[str]:
+    points = [p for p in results["points"] if p.get("unobserved") is not None]
+    if not points:
+        return []
+    simulator = results.get("run", {}).get("simulator") or "the simulator"
+    rows = [f"| {code(p['id'])} | {code(p['condition'])} | {text(p['unobserved'])} |" for p in points]
+    return [f"### Branches {text(simulator)} cannot observe ({len(points)}, not counted)", "",
+            "| id | condition | why |", "| --- | --- | --- |", *rows]
+
+
 def to_markdown(results: dict[str, Any], checks: list[GateCheck] | None = None, *, max_uncovered: int = 50) -> str:
     """The summary: title (with ✅/❌ when gate checks are given), totals, checks, and the
     uncovered reachable branches, at most `max_uncovered` of them listed."""
@@ -86,4 +99,6 @@ def to_markdown(results: dict[str, Any], checks: list[GateCheck] | None = None, 
     if checks:
         parts.append(_checks(checks))
     parts.append(_uncovered(results, max_uncovered))
+    if unobserved := _unobserved(results):
+        parts.append(unobserved)
     return "\n\n".join("\n".join(p) for p in parts) + "\n"

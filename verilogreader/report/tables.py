@@ -66,9 +66,22 @@ def summary_table(coverage: CoverageMap, rows: dict[str, str]) -> Table:
     table.add_row("reachable", f"{coverage.reachable_covered}/{len(coverage.reachable)} ({coverage.reachable_percent:.1f}%)")
     table.add_row("raw", f"{len(coverage.covered)}/{len(coverage.points)} ({coverage.raw_percent:.1f}%)")
     table.add_row("unreachable", str(len(coverage.unreachable)))
+    table.add_row("unobserved", f"{len(coverage.unobserved)} (the simulator cannot see them; not counted)")
     for key, value in rows.items():
         table.add_row(key, value)
     return table
+
+
+def unobserved_text(design: Design, coverage: CoverageMap, simulator: str) -> Text | None:
+    """The points the simulator cannot observe, each with its reason (plain Text: a condition
+    such as `a[3]` must not be read as markup)."""
+    if not coverage.unobserved:
+        return None
+    text = Text(f"Not observable on {simulator} ({len(coverage.unobserved)}; not counted as holes)\n", style="bold yellow")
+    for point in design.branch_points:
+        if point.id in coverage.unobserved:
+            text.append(f"  {point.id} when {point.condition}: {coverage.unobserved[point.id]}\n")
+    return text
 
 
 def excerpts_as_rich(excerpts: list[Excerpt]) -> Text:
