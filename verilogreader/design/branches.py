@@ -69,8 +69,8 @@ class GenScope:
 class Arm:
     kind: BranchKind
     file: SourceFile
-    offset: int  # where the arm is located
-    span: tuple[int, int]
+    offset: int  # where the arm is located, in the file's text
+    span: tuple[int, int]  # in the file's macro-expanded text, as `keyword`
     condition: str
     parent: Arm | None
     decision: Key  # the if statement, case statement or ternary the arm belongs to
@@ -79,6 +79,7 @@ class Arm:
     item: int | None = None  # case items: index in the case
     id: str = ""
     unreachable: str | None = None
+    keyword: int = 0  # the arm's keyword, in the file's macro-expanded text
 
 
 def negate(text: str) -> str:
@@ -158,6 +159,7 @@ class ArmCollector:
         assert where is not None, "arm outside any known file"
         src, offset = where
         arm = Arm(kind, src, offset, span, condition, parent, key_of(decision), gen)
+        arm.keyword = self.sources.sim_offset(token_loc) or 0
         self.arms.append(arm)
         return arm
 
@@ -166,8 +168,8 @@ class ArmCollector:
         return (where[1], where[2]) if where else (0, 0)
 
     def _point(self, loc) -> tuple[int, int]:
-        where = self.sources.locate(loc)
-        return (where[1], where[1]) if where else (0, 0)
+        where = self.sources.sim_offset(loc)
+        return (where, where) if where is not None else (0, 0)
 
     # --- decisions ----------------------------------------------------------------------
 

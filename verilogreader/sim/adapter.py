@@ -117,11 +117,16 @@ class CocotbSimulator(ABC):
     def _save_build_info(self, build_dir: Path, info: dict[str, Any]) -> None:
         (build_dir / "build_info.json").write_text(json.dumps(info, indent=1, sort_keys=True))
 
-    def _compile(self, cmd: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
+    def _compile(self, cmd: list[str], cwd: Path, env: dict[str, str], what: str,
+                 user_paths: dict[str, str] | None = None) -> None:
+        """Run one build step; its error names the user's files (copies keep their lines)."""
         done = run_logged(cmd, cwd, env, BUILD_TIMEOUT_S, cwd / f"{what}.log")
         if done.returncode != 0:
             status = "timed out" if done.returncode is None else f"exit code {done.returncode}"
-            raise SimulationFailed(f"{self.name} {what} of {self.design.top} failed ({status}):\n{done.log.strip()[-4000:]}")
+            log = done.log.strip()
+            for copy, user in (user_paths or {}).items():
+                log = log.replace(copy, user)
+            raise SimulationFailed(f"{self.name} {what} of {self.design.top} failed ({status}):\n{log[-4000:]}")
 
     # --- one batch --------------------------------------------------------------------------
     def run(self, sequences: list[Sequence]) -> BatchResult:

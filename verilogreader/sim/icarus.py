@@ -19,7 +19,7 @@ from verilogreader.errors import SimulatorNotFound
 from verilogreader.sim.adapter import CocotbSimulator
 from verilogreader.sim.instrument import instrument_file
 from verilogreader.sim.process import cocotb_env, which
-from verilogreader.sim.sources import define_args, include_dirs, write_sources
+from verilogreader.sim.sources import define_args, include_dirs, user_paths, write_sources
 
 INSTALL_HINT = "Icarus Verilog is not installed; run: sudo apt-get install iverilog"
 
@@ -55,7 +55,7 @@ class IcarusSimulator(CocotbSimulator):
         cmd += define_args(d) + [f"-I{i}" for i in include_dirs(d)]
         cmd += [f"-P{d.top}.{k}={v}" for k, v in d.parameter_overrides.items()]
         cmd += [str(f) for f in files]
-        self._compile(cmd, build_dir, dict(cocotb_env(d.top)), "compile")
+        self._compile(cmd, build_dir, dict(cocotb_env(d.top)), "compile", user_paths(d, files))
         self._save_build_info(build_dir, {"unobserved": unobserved, "modules": modules})
 
     def _load_build_info(self, build_dir: Path) -> None:

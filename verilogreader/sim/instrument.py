@@ -31,8 +31,9 @@ evaluation of combinational blocks).
 
 Limits (points left unobserved, with the reason, in `Instrumented.skipped`):
 - arms of generate if/case (elaboration-time, not run-time branches);
-- ternaries in constant contexts (parameters, variable initializers, ranges);
-- arms whose span comes from a macro expansion (no place in the file to put a marker).
+- ternaries in constant contexts (parameters, variable initializers, ranges).
+Arms written in a macro body are instrumented like any other: the text given here is the
+file with its macro uses expanded in place (`Design.sim_source`), where spans point.
 Inexactness: a procedural ternary's guard is evaluated before its statement, ignoring
 short-circuit `&&` / `||` around it; a continuous ternary's monitor follows the guard,
 which is what the assign itself computes.
@@ -128,7 +129,7 @@ def _place(point: BranchPoint, index: SyntaxIndex, marker: str, inserts: list[_I
         stmt = _keyword_statement(index, point, "CaseStatement")
         if stmt is None:
             return "its case statement was not found (macro or generate?)"
-        endcase = stmt.raw.endcase.location.offset  # type: ignore[attr-defined]
+        endcase = index.offset(stmt.raw.endcase)  # type: ignore[attr-defined]
         inserts.append(_Insert(endcase, (0, -stmt.start, 0), f"default: begin {marker} end "))
         return None
     node = index.statement_at((start, end))
@@ -177,24 +178,17 @@ def _literal(predicate: str, positive: bool) -> str:
 
 
 def _keyword_statement(index: SyntaxIndex, point: BranchPoint, kind: str) -> Node | None:
-    """The statement whose keyword sits at the point's line and column (implicit arms).
+    """The statement whose keyword is at the point's `keyword` offset (implicit arms).
 
     `unique` / `priority` qualifiers make the node start before the keyword.
     """
-    offset = _offset_of(index.text, point.line, point.column)
+    offset = point.keyword
     candidates = [n for n in index.nodes if n.kind == kind and n.start <= offset < n.end
                   and set(index.text[n.start:offset].split()) <= _QUALIFIERS]
     return min(candidates, key=lambda n: n.end - n.start) if candidates else None
 
 
 _QUALIFIERS = {"unique", "unique0", "priority"}
-
-
-def _offset_of(text: str, line: int, column: int) -> int:
-    offset = 0
-    for _ in range(line - 1):
-        offset = text.index("\n", offset) + 1
-    return offset + column - 1
 
 
 def _in_generate(node: Node) -> bool:

@@ -1,7 +1,9 @@
 """Writing a design's (possibly rewritten) sources into a build folder.
 
-Copies keep their file names, so messages and Verilator's coverage keys name the user's
-files; each file gets its own sub-folder so equal names in different folders do not clash.
+Copies keep their file names and lines (macro uses are expanded on their own line) and are
+written in the file's own encoding (a Latin-1 file stays Latin-1); each file gets its own
+sub-folder so equal names in different folders do not clash. `user_paths` gives the user's
+path of each copy, so a compile error names the user's file and line, not the build folder.
 The original folders stay on the include path so relative `include`s still resolve.
 """
 
@@ -20,9 +22,14 @@ def write_sources(design: Design, build_dir: Path, rewrite: Callable[[str, str],
         folder = build_dir / "src" / str(number)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / Path(name).name
-        path.write_text(rewrite(name, design.sources[name]))
+        path.write_text(rewrite(name, design.sim_source(name)), encoding=design.encodings.get(name, "utf-8"))
         written.append(path)
     return written
+
+
+def user_paths(design: Design, written: list[Path]) -> dict[str, str]:
+    """Copy path -> the path the user gave, for messages."""
+    return {str(path): name for path, name in zip(written, design.files)}
 
 
 def include_dirs(design: Design) -> list[str]:

@@ -37,7 +37,7 @@ from verilogreader.errors import SimulationFailed, SimulatorNotFound
 from verilogreader.sim.adapter import CocotbSimulator
 from verilogreader.sim.coverage_dat import parse_coverage
 from verilogreader.sim.process import cocotb_env, which
-from verilogreader.sim.sources import define_args, include_dirs, write_sources
+from verilogreader.sim.sources import define_args, include_dirs, user_paths, write_sources
 from verilogreader.sim.syntax_index import Node, SyntaxIndex
 from verilogreader.sim.verilator_map import Mapping, build_mapping, by_place
 
@@ -145,7 +145,7 @@ class VerilatorSimulator(CocotbSimulator):
             return text
 
         files = write_sources(d, build_dir, rewrite)
-        names = {str(path): name for path, name in zip(files, d.files)}
+        names = user_paths(d, files)
         libs = cocotb_config.libs_dir
         cmd = ["verilator", "-cc", "--exe", "-Mdir", str(build_dir), "--top-module", d.top, "--vpi",
                "--public-flat-rw", "--prefix", "Vtop", "-o", d.top,
@@ -155,7 +155,7 @@ class VerilatorSimulator(CocotbSimulator):
         cmd += [f"-G{k}={v}" for k, v in d.parameter_overrides.items()]
         cmd += [str(cocotb_config.share_dir / "lib" / "verilator" / "verilator.cpp")] + [str(f) for f in files]
         env = self._env()
-        self._compile(cmd, build_dir, env, "verilate")
+        self._compile(cmd, build_dir, env, "verilate", names)
         make = ["make", "-j", "2", "-C", str(build_dir), "-f", "Vtop.mk", "VM_TRACE=0"]
         if shutil.which("ccache"):
             make.append("OBJCACHE=ccache")

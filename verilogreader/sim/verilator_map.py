@@ -53,7 +53,7 @@ def build_mapping(design: Design, points: dict[CovPoint, int], files: dict[str, 
     mapping = Mapping()
     known = [p for p in points if p.file in files]
     places = {(files[p.file], p.line, p.column, p.what): p for p in known}
-    indexes = {name: SyntaxIndex.parse(text) for name, text in design.sources.items()}
+    indexes = {name: SyntaxIndex.parse(design.sim_source(name)) for name in design.sources}
     for point in design.branch_points:
         index = indexes.get(point.file)
         if index is None:
@@ -86,7 +86,8 @@ class _Context:
         if kind is BranchKind.ELSE:
             return self._else(self._if_with(span, "else"))
         if kind is BranchKind.ELSE_IMPLICIT:
-            return self._need(point.line, point.column + 1, "else")
+            line, column = self._line_col(point.keyword)
+            return self._need(line, column + 1, "else")
         if kind in (BranchKind.CASE_ITEM, BranchKind.CASE_DEFAULT):
             return self._item(self._item_with(span))
         if kind is BranchKind.CASE_DEFAULT_IMPLICIT:
@@ -95,7 +96,10 @@ class _Context:
 
     # --- helpers -----------------------------------------------------------------------------
     def _loc(self, token: object) -> tuple[int, int]:
-        offset = token.location.offset  # type: ignore[attr-defined]
+        return self._line_col(self.index.offset(token))
+
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        """Line and column in the compiled text (its lines are the file's; macro uses expanded)."""
         text = self.index.text
         return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
@@ -115,7 +119,7 @@ class _Context:
                 continue
             raw = node.raw
             target = raw.statement if part == "statement" else (raw.elseClause.clause if raw.elseClause else None)  # type: ignore[attr-defined]
-            if target is not None and (target.sourceRange.start.offset, target.sourceRange.end.offset) == span:
+            if target is not None and self.index.range_of(target) == span:
                 return node
         raise _Unobserved("its if statement was not found in the file")
 
@@ -134,7 +138,7 @@ class _Context:
         if self._place(line, column, "elsif") is None or node.raw.elseClause is None:  # type: ignore[attr-defined]
             raise _Unobserved(f"Verilator has no 'else' point at line {line}, column {column + 1}")
         clause = node.raw.elseClause.clause  # type: ignore[attr-defined]
-        inner = self._if_at((clause.sourceRange.start.offset, clause.sourceRange.end.offset))
+        inner = self._if_at(self.index.range_of(clause))
         return self._then(inner) + self._else(inner)  # the else-arm ran = the inner if ran
 
     def _if_at(self, span: tuple[int, int]) -> Node:
@@ -147,7 +151,7 @@ class _Context:
         for node in self.index.nodes:
             if node.kind in ("StandardCaseItem", "DefaultCaseItem"):
                 clause = node.raw.clause  # type: ignore[attr-defined]
-                if (clause.sourceRange.start.offset, clause.sourceRange.end.offset) == span:
+                if self.index.range_of(clause) == span:
                     return node
         raise _Unobserved("its case item was not found in the file")
 
@@ -158,12 +162,12 @@ class _Context:
         return self._need(line, column, "case")
 
     def _implicit_default(self, point: BranchPoint) -> Formula:
-        case = self._case_at(point.line, point.column)
+        case = self._case_at(point.keyword)
         items = [n for n in self.index.nodes if n.parent is case and n.kind in ("StandardCaseItem", "DefaultCaseItem")]
         terms: Formula = []
         for item in items:
             terms += [(-sign, key) for sign, key in self._item(item)]
-        line = point.line
+        line = self._line_col(point.keyword)[0]
         item_keys = {key for _, key in terms}
         enclosing = [p for p in self.known if self.files[p.file] == self.file and line in p.lines
                      and p.what in ("block", "if", "else", "elsif", "case")
@@ -173,9 +177,8 @@ class _Context:
         outer = min(enclosing, key=lambda p: (len(p.lines), -p.line))
         return [(1, (self.file, outer.line, outer.column, outer.what))] + terms
 
-    def _case_at(self, line: int, column: int) -> Node:
+    def _case_at(self, offset: int) -> Node:
         text = self.index.text
-        offset = sum(len(row) + 1 for row in text.split("\n")[: line - 1]) + column - 1
         cases = [n for n in self.index.nodes if n.kind == "CaseStatement" and n.start <= offset < n.end
                  and set(text[n.start:offset].split()) <= {"unique", "unique0", "priority"}]
         if not cases:
