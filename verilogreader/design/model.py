@@ -120,6 +120,9 @@ class BranchPoint(_Frozen):
     keyword: int = 0
     parent: str | None = None  # the enclosing arm, so guards can be chained
     unreachable: str | None = None  # why the reader judged it statically unreachable
+    # The arm a reset test takes at the top of a clocked block: it runs whenever the harness
+    # applies reset, where hits do not count, so each sequence with reset is credited with it.
+    runs_on_reset: bool = False
     guard: Expr | None = None  # `condition` as a tree (None when it could not be built)
 
     @property

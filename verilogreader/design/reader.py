@@ -15,12 +15,13 @@ from pathlib import Path
 import pyslang
 from pyslang import ast, parsing, syntax
 
-from verilogreader.design import clocking
+from verilogreader.design import clocking, dataflow
 from verilogreader.design.branches import Arm, collect_arms
 from verilogreader.design.assignments import collect_assignments
 from verilogreader.design.constants import ConstantCollector, constant_int
 from verilogreader.design.guards import guard_exprs
 from verilogreader.design.model import (
+    BranchKind,
     BranchPoint,
     Design,
     Direction,
@@ -76,7 +77,8 @@ def read_design(
 
     instances = _instances(instance)
     ports = _ports(instance.body)
-    points, usage, constants, assignments = _read_modules(instances, sources)
+    clock_reset = clocking.detect(ports, _usage(instances), clock, reset, reset_active_low)
+    points, constants, assignments = _read_modules(instances, sources, clock_reset)
     for buffer in sm.getAllBuffers():
         if sm.getBufferKind(buffer) == pyslang.BufferKind.IncludeFile:
             sources.file_of(buffer)  # so every included file's text is in `sources`
@@ -89,7 +91,7 @@ def read_design(
         modules=list(dict.fromkeys(i.body.definition.name for i in instances if i.isModule)),
         ports=ports,
         parameters=_parameters(instance.body, parameters),
-        clock_reset=clocking.detect(ports, usage, clock, reset, reset_active_low),
+        clock_reset=clock_reset,
         instances=[Instance(path=_relative(i, instance), module=i.body.definition.name)
                    for i in instances],
         branch_points=points,
@@ -254,13 +256,26 @@ def _relative(instance, top) -> str:
     return path[len(prefix):] if path.startswith(prefix) else path
 
 
-def _read_modules(instances, sources: Sources):
-    """Arms (with unreachability), clock/reset usage and constants of every module."""
+def _module_bodies(instances) -> dict[str, list]:
     bodies: dict[str, list] = {}
     for instance in instances:
         if instance.isModule:
             bodies.setdefault(instance.body.definition.name, []).append(instance.body)
+    return bodies
+
+
+def _usage(instances) -> clocking.Usage:
     usage = clocking.Usage()
+    for module_bodies in _module_bodies(instances).values():
+        usage.scan(module_bodies[0].definition.syntax)
+    return usage
+
+
+def _read_modules(instances, sources: Sources, clock_reset):
+    """Arms (with unreachability and reset arms) and constants of every module."""
+    bodies = _module_bodies(instances)
+    signals = dataflow.hierarchy_signals(instances, clock_reset)
+    on_reset: set[int] = set()  # id() of the arms taken whenever reset is applied
     collector = ConstantCollector(sources)
     arms_by_module: list[tuple[str, list[Arm]]] = []
     assignments: list = []
@@ -268,20 +283,34 @@ def _read_modules(instances, sources: Sources):
     for name, module_bodies in bodies.items():
         declaration = module_bodies[0].definition.syntax
         index = BodyIndex()
+        reset_arms: set = set()
         for body in module_bodies:
-            index.add(body)
+            facts = dataflow.body_facts(body, signals)
+            index.add(body, facts)
+            reset_arms |= facts.reset_arms
             collector.add_body(body)
         arms = collect_arms(declaration, sources)
         mark_unreachable(arms, index)
+        on_reset.update(id(arm) for arm in arms if _reset_arm(arm, reset_arms))
         guards += guard_exprs(arms, index)
         assignments += collect_assignments(name, module_bodies[0], sources)
-        usage.scan(declaration)
         arms_by_module.append((name, arms))
-    points = [p.model_copy(update={"guard": g}) for p, g in zip(_branch_points(arms_by_module), guards)]
-    return points, usage, collector.constants(), assignments
+    points = [p.model_copy(update={"guard": g})
+              for p, g in zip(_branch_points(arms_by_module, on_reset), guards)]
+    return points, collector.constants(), assignments
 
 
-def _branch_points(arms_by_module: list[tuple[str, list[Arm]]]) -> list[BranchPoint]:
+def _reset_arm(arm: Arm, reset_arms: set) -> bool:
+    """The arm a reset test takes (in any instance: coverage is the union of instances)."""
+    if arm.kind is BranchKind.IF:
+        return (arm.decision, True) in reset_arms
+    if arm.kind in (BranchKind.ELSE, BranchKind.ELSE_IMPLICIT):
+        return (arm.decision, False) in reset_arms
+    return False
+
+
+def _branch_points(arms_by_module: list[tuple[str, list[Arm]]],
+                   on_reset: set[int] = frozenset()) -> list[BranchPoint]:
     """Ids are `file:line:column:kind`; a repeat (macro code, same-named files) gets `#2`..."""
     seen: dict[str, int] = {}
     for _, arms in arms_by_module:
@@ -303,6 +332,7 @@ def _branch_points(arms_by_module: list[tuple[str, list[Arm]]]) -> list[BranchPo
             keyword=arm.keyword,
             parent=arm.parent.id if arm.parent is not None else None,
             unreachable=arm.unreachable,
+            runs_on_reset=id(arm) in on_reset and arm.unreachable is None,
         )
         for module, arms in arms_by_module
         for arm in arms

@@ -7,7 +7,13 @@ unreachable only when it is unreachable in every instance and every generate ite
 - the default (explicit or implicit) of a case whose constant labels cover all 2^W values
   of its W-bit selector;
 - the final else (explicit or implicit) of an if/else-if chain comparing one expression for
-  equality with all of its 2^W values;
+  equality with all of its 2^W values (a 1-bit `x` / `!x` counts as `x == 1` / `x == 0`), or
+  with every value the variable is ever assigned (`values`), or comparing the same two
+  operands with `<`, `==` and `>` between them;
+- the default of a case whose labels cover every value its selector variable is ever
+  assigned, and the items none of whose labels it is ever assigned;
+- the arms of an initial block without delays (they run at time 0, before coverage starts) and
+  of final blocks;
 - code in generate blocks that are not elaborated;
 - anything nested in an unreachable arm (it inherits the reason).
 """
@@ -20,11 +26,19 @@ from pyslang import ast
 
 from verilogreader.design.branches import Arm, GenScope, Key, key_of
 from verilogreader.design.constants import constant_int, unwrap
+from verilogreader.design.dataflow import BodyFacts
 from verilogreader.design.model import BranchKind
+from verilogreader.design.values import Values
 
 _WS = re.compile(r"\s+")
 _MAX_ENUM_BITS = 16  # wider selectors are never fully enumerated by hand
 _EQUALITY = (ast.BinaryOperator.Equality, ast.BinaryOperator.CaseEquality)
+_NOT = (ast.UnaryOperator.LogicalNot, ast.UnaryOperator.BitwiseNot)
+_B = ast.BinaryOperator
+_ORDER = {_B.LessThan: {"<"}, _B.LessThanEqual: {"<", "=="}, _B.GreaterThan: {">"},
+          _B.GreaterThanEqual: {">", "=="}, _B.Equality: {"=="}, _B.CaseEquality: {"=="},
+          _B.Inequality: {"<", ">"}, _B.CaseInequality: {"<", ">"}}
+_FLIP = {"<": ">", ">": "<", "==": "=="}
 
 
 class BodyIndex:
@@ -34,9 +48,13 @@ class BodyIndex:
         self.decisions: dict[Key, list] = {}
         self.blocks: set[Key] = set()  # generate blocks elaborated somewhere
         self.bodies: list = []
+        self.values: dict[int, Values] = {}  # id(body) -> its value sets
+        self.never: dict[Key, str] = {}  # decisions whose arms never count
 
-    def add(self, body) -> None:
+    def add(self, body, facts: BodyFacts) -> None:
         self.bodies.append(body)
+        self.values[id(body)] = Values(facts, body)
+        self.never.update(facts.never_counted)
 
         def decision(node):
             if node.syntax is not None:
@@ -67,12 +85,15 @@ def mark_unreachable(arms: list[Arm], index: BodyIndex) -> None:
 
 
 def _reason(arm: Arm, index: BodyIndex) -> str | None:
+    if arm.decision in index.never:
+        return index.never[arm.decision]
     if arm.chain:  # a final else: judge it with the whole chain, from its head
         heads = index.decisions.get(arm.chain[0], [])
-        reasons = [_Judge(body).final_else(head, len(arm.chain)) for head, body in heads]
+        reasons = [_Judge(body, index.values[id(body)]).final_else(head, len(arm.chain))
+                   for head, body in heads]
     else:
         nodes = index.decisions.get(arm.decision, [])
-        reasons = [_Judge(body).arm(arm, node) for node, body in nodes]
+        reasons = [_Judge(body, index.values[id(body)]).arm(arm, node) for node, body in nodes]
     if reasons:
         return reasons[0] if all(reasons) else None
     if arm.gen is not None and arm.gen.block not in index.blocks and index.bodies:
@@ -83,8 +104,8 @@ def _reason(arm: Arm, index: BodyIndex) -> str | None:
 class _Judge:
     """Judges arms of one elaborated decision; `scope` is the instance body it sits in."""
 
-    def __init__(self, scope) -> None:
-        self.scope = scope
+    def __init__(self, scope, values: Values) -> None:
+        self.scope, self.values = scope, values
 
     def arm(self, arm: Arm, node) -> str | None:
         kind = arm.kind
@@ -114,11 +135,13 @@ class _Judge:
             if nxt is None or nxt.kind != ast.StatementKind.Conditional:
                 return None
             ifs.append(nxt)
-        return self.constant_condition(ifs[-1], want=False) or self.chain_covers_all(ifs)
+        return (self.constant_condition(ifs[-1], want=False) or self.chain_covers_all(ifs)
+                or self.chain_covers_order(ifs))
 
     def chain_covers_all(self, ifs) -> str | None:
-        """The chain compares one expression with each of its 2^W values."""
-        signal, width, values = None, 0, set()
+        """The chain compares one expression with each of its 2^W values, or with each
+        value the variable is ever assigned."""
+        signal, width, values, other = None, 0, set(), None
         for stmt in ifs:
             if len(stmt.conditions) != 1 or stmt.conditions[0].pattern is not None:
                 return None
@@ -127,16 +150,61 @@ class _Judge:
                 return None
             signal, other, value, signed = test
             width = other.type.bitWidth
-            if not 0 < width <= _MAX_ENUM_BITS:
+            if width <= 0:
                 return None
             if _in_range(value, width, signed):
                 values.add(value % (1 << width))
-        if signal is None or len(values) != 1 << width:
+        if signal is None:
             return None
-        return f"the if/else-if chain tests all {1 << width} values of {signal} ({_bits(width)})"
+        if width <= _MAX_ENUM_BITS and len(values) == 1 << width:
+            return f"the if/else-if chain tests all {1 << width} values of {signal} ({_bits(width)})"
+        assigned = self.assigned(other)
+        if assigned is not None and set(assigned) <= values:
+            return (f"{signal} is only ever assigned {_listing(assigned)}, "
+                    "all tested by the if/else-if chain")
+        return None
+
+    def chain_covers_order(self, ifs) -> str | None:
+        """The chain compares the same two operands with `<`, `==` and `>` between them."""
+        pair, seen = None, set()
+        for stmt in ifs:
+            if len(stmt.conditions) != 1 or stmt.conditions[0].pattern is not None:
+                return None
+            expr = unwrap(stmt.conditions[0].expr)
+            if expr.kind != ast.ExpressionKind.BinaryOp or expr.op not in _ORDER:
+                return None
+            sides = (_text(unwrap(expr.left)), _text(unwrap(expr.right)))
+            pair = pair or sides
+            if sides == pair:
+                seen |= _ORDER[expr.op]
+            elif sides[::-1] == pair:
+                seen |= {_FLIP[r] for r in _ORDER[expr.op]}
+            else:
+                return None
+        if pair is None or seen != {"<", "==", ">"}:
+            return None
+        a, b = pair
+        return f"the if/else-if chain covers {a} < {b}, {a} == {b} and {a} > {b}"
+
+    def assigned(self, expr) -> dict[int, str] | None:
+        """The values a variable is ever assigned (value -> as written), if known."""
+        expr = unwrap(expr)
+        if expr.kind != ast.ExpressionKind.NamedValue:
+            return None
+        if expr.symbol.kind not in (ast.SymbolKind.Variable, ast.SymbolKind.Net):
+            return None
+        return self.values.of(expr.symbol)
 
     def equality(self, expr):
-        """`x == C` or `C == x`: (text of x, x's AST, C in the common type, signed compare?)."""
+        """`x == C` or `C == x`: (text of x, x's AST, C in the common type, signed compare?).
+        A 1-bit `x` tests `x == 1`, and `!x` or `~x` tests `x == 0`."""
+        bit = unwrap(expr)
+        value = 1
+        if bit.kind == ast.ExpressionKind.UnaryOp and bit.op in _NOT:
+            bit, value = unwrap(bit.operand), 0
+        if bit.type.bitWidth == 1 and bit.syntax is not None and self.integer(bit) is None \
+                and bit.kind != ast.ExpressionKind.BinaryOp:
+            return _text(bit), bit, value, False
         if expr.kind != ast.ExpressionKind.BinaryOp or expr.op not in _EQUALITY:
             return None
         left, right = unwrap(expr.left), unwrap(expr.right)
@@ -159,8 +227,8 @@ class _Judge:
                 return None
             return f"case selector {_text(selector)} is constant {value}{_parameters(selector)}"
         if arm.kind is BranchKind.CASE_ITEM:
-            return None
-        return self.case_covers_all(node)
+            return self.item_never_selected(arm.item, node)
+        return self.case_covers_all(node) or self.case_covers_assigned(node)
 
     def constant_selection(self, node) -> tuple[int | None, int] | None:
         """(index of the item taken, or None for the default; selector value), if static."""
@@ -193,6 +261,44 @@ class _Judge:
         if len(values) != 1 << width:
             return None
         return f"all {1 << width} values of {_text(selector)} ({_bits(width)}) have items"
+
+    def case_covers_assigned(self, node) -> str | None:
+        """Every value the selector variable is ever assigned has an item."""
+        assigned = self.assigned(node.expr)
+        labels = self.label_values(node, node.items)
+        if assigned is None or labels is None or not set(assigned) <= labels:
+            return None
+        return f"{_text(unwrap(node.expr))} is only ever assigned {_listing(assigned)} (all listed)"
+
+    def item_never_selected(self, item: int | None, node) -> str | None:
+        """No label of the item is a value the selector variable is ever assigned."""
+        if item is None or item >= len(node.items):
+            return None
+        group = node.items[item]
+        assigned = self.assigned(node.expr)
+        labels = self.label_values(node, [group])
+        if assigned is None or labels is None or labels & set(assigned):
+            return None
+        shown = ", ".join(_text(label) for label in group.expressions)
+        return (f"{_text(unwrap(node.expr))} is never assigned {shown} "
+                f"(only {_listing(assigned)})")
+
+    def label_values(self, node, groups) -> set[int] | None:
+        """The selector values the labels of `groups` match (a plain case of constants only)."""
+        if node.condition != ast.CaseStatementCondition.Normal:
+            return None
+        selector = unwrap(node.expr)
+        width = selector.type.bitWidth
+        signed = selector.type.isSigned and node.expr.type.isSigned
+        values = set()
+        for group in groups:
+            for label in group.expressions:
+                value = self.integer(label)
+                if value is None:
+                    return None
+                if _in_range(value, width, signed):
+                    values.add(value % (1 << width))
+        return values
 
     def integer(self, expr) -> int | None:
         """The value of a constant expression without x/z bits, else None."""
@@ -231,6 +337,10 @@ def _in_range(value: int, width: int, signed: bool) -> bool:
     if signed:
         return -(1 << (width - 1)) <= value < (1 << (width - 1))
     return 0 <= value < (1 << width)
+
+
+def _listing(assigned: dict[int, str]) -> str:
+    return ", ".join(assigned.values())
 
 
 def _bits(width: int) -> str:
