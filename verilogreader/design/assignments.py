@@ -19,18 +19,19 @@ _SIGNALS = (ast.SymbolKind.Net, ast.SymbolKind.Variable, ast.SymbolKind.Port)
 def collect_assignments(module: str, body, sources: Sources) -> list[Assignment]:
     found: list[Assignment] = []
 
-    def add(targets: list[str], rhs, where) -> None:
+    def add(targets: list[str], rhs, where, nonblocking: bool = False) -> None:
         located = sources.locate(where.sourceRange.start) if where is not None else None
         if located is None or not targets:
             return
         line = located[0].line_col(located[1])[0]
         reads = _names(rhs)
         for target in targets:
-            found.append(Assignment(module=module, signal=target, file=located[0].path, line=line, reads=reads))
+            found.append(Assignment(module=module, signal=target, file=located[0].path, line=line, reads=reads,
+                                    nonblocking=nonblocking))
 
     def assignment(node):
         if node.syntax is not None:
-            add(_names(node.left), node.right, node.syntax)
+            add(_names(node.left), node.right, node.syntax, node.isNonBlocking)
 
     def net(node):
         if node.initializer is not None and node.syntax is not None:

@@ -120,7 +120,8 @@ class _Builder:
             return Expr(op="?:", args=(cond, self.expr(e.left), self.expr(e.right)), width=width, text=text)
         if kind == _EK.Inside:
             value = self.expr(e.left)
-            items = [self._range(value, i) if i.kind == _EK.ValueRange else self.expr(i) for i in e.rangeList]
+            items = [Expr(op="range", args=(self.expr(i.left), self.expr(i.right)), text=_text(i))
+                     if i.kind == _EK.ValueRange else self.expr(i) for i in e.rangeList]
             return Expr(op="inside", args=(value, *items), width=1, text=text)
         return _unknown(text, width)
 

@@ -14,7 +14,9 @@ from enum import Enum
 from typing import Protocol
 
 from verilogreader.coverage.model import CoverageMap, FirstHit, TimelineEntry
+from verilogreader.coverage.state import StateTrace
 from verilogreader.design.model import Design
+from verilogreader.engine.tracing import batch_trace, record_state
 from verilogreader.sim.interface import BatchResult, Simulator
 from verilogreader.stimuli.schema import Sequence
 
@@ -75,6 +77,14 @@ class CampaignState:
     timeline: list[TimelineEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     stop_reason: StopReason | None = None
+    # The state probe (engine/tracing.py): a source that learns from recorded state sets
+    # `trace_signals`; corpus entries then get their `traces` (by corpus index), and a batch
+    # handed out with `trace_batch` set is run with the probe, its traces in `batch_traces`.
+    trace_signals: tuple[str, ...] = ()
+    trace_batch: bool = False
+    traces: dict[int, StateTrace] = field(default_factory=dict)
+    batch_traces: list[StateTrace | None] = field(default_factory=list)
+    untraced: set[int] = field(default_factory=set)
     stop_detail: str = ""
     doing: str = "starting"
 
@@ -121,9 +131,10 @@ def run_campaign(
                 reason = StopReason.SOURCE
                 state.stop_detail = getattr(source, "stop_note", "")
                 break
-            result = simulator.run(batch)
+            result = simulator.run(batch, _time_left(state, budget, clock), trace=batch_trace(state))
             failed_batches = 0 if result.outcomes else failed_batches + 1
             absorb(state, batch, result, strategy, clock)
+            record_state(state, simulator, batch, result)
             observer.update(state)
             if failed_batches >= MAX_FAILED_BATCHES:
                 reason = StopReason.SIMULATOR
@@ -140,6 +151,13 @@ def run_campaign(
     state.doing = f"stopped: {reason.value}"
     observer.update(state)
     return state
+
+
+def _time_left(state: CampaignState, budget: Budget, clock: Callable[[], float]) -> float | None:
+    """A batch may not outlast the wall-time budget: a hanging design once took 21 s of 3."""
+    if budget.seconds is None:
+        return None
+    return budget.seconds - (clock() - state.started)
 
 
 def _stop_reason(state: CampaignState, budget: Budget) -> StopReason | None:

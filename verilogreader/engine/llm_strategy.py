@@ -11,17 +11,20 @@ reason and never counted as coverage.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from verilogreader.coverage.guards import Frontier, Recording, closeness, frontier
+from verilogreader.coverage.state import decision_signals
 from verilogreader.design.model import Design
 from verilogreader.engine.campaign import CampaignState
-from verilogreader.llm import context
+from verilogreader.llm import code_view, context
 from verilogreader.llm.answer import ask
 from verilogreader.llm.interface import ChatClient
 from verilogreader.llm.prompts import Prompts
-from verilogreader.stimuli.schema import Sequence
+from verilogreader.stimuli.schema import MAX_CYCLES_PER_SEQUENCE, Sequence
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,10 @@ class LLMPolicy:
     max_reasks: int = 2
     answer_tokens: int = 1024
     history_shown: int = 4
+    seconds: float | None = None  # the campaign's time budget: every LLM call ends within it
+    context_tokens: int = 8192  # the model's context: prompt + answer must fit (local server: n_ctx)
+    min_answer_tokens: int = 384  # below this an answer of a few sequences gets cut: shrink the prompt
+    source_tokens: int = 1200  # the whole source is shown when it fits this; else the lines around the holes
 
 
 @dataclass
@@ -45,6 +52,8 @@ class _Attempt:
     summary: str
     targets: list[str]
     result: str = "not simulated yet"
+    prefixes: list[int] = field(default_factory=list)  # per sequence, the frontier prefix's length
+    sent: list[Sequence] = field(default_factory=list)  # what was simulated (prefix + the model's cycles)
 
 
 @dataclass
@@ -104,20 +113,35 @@ class LLMSource:
         self._stale = 0  # calls in a row that added nothing
         self._offset = 0  # rotation of the shown holes
         self._probed = not probe
+        self._deadline: float | None = None  # time.monotonic() by which calls must end
         self._schema = context.answer_schema(design, policy.max_sequences, policy.max_cycles)
+        self._signals = tuple(decision_signals(design))
+        source = code_view.listing_text(code_view.whole_source(design))
+        self._whole_source = code_view.estimate_tokens(source) <= policy.source_tokens
+
+    def observe_state(self, state: CampaignState) -> None:
+        """Ask the campaign to record the decision signals of its corpus entries (the frontier
+        prefixes come from them); hybrid calls this from its first random batch on."""
+        if self._signals and not state.trace_signals:
+            state.trace_signals = self._signals
 
     @property
     def name(self) -> str:
         return LLM if self._probed else "idle"
 
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
+        self.observe_state(state)
         if not self._probed:  # `name` said "idle" for this batch: keep it so
             self._probed = True
+            state.trace_batch = bool(self._signals)
             return [Sequence(reset=True, cycles=[{}] * min(IDLE_CYCLES, cycles))]
         self._learn(state)
+        if self.policy.seconds is not None:  # the campaign's clock: time.monotonic unless a test says otherwise
+            self._deadline = state.started + self.policy.seconds
         while (note := self.exhausted()) is None:
             sequences = self._call(state, cycles)
             if sequences:
+                state.trace_batch = bool(self._signals)  # to tell the model how close it came
                 return sequences
             self._stale += 1  # an answer with nothing usable is a call that added nothing
         self.stop_note = note
@@ -127,25 +151,16 @@ class LLMSource:
     def _call(self, state: CampaignState, cycles: int) -> list[Sequence]:
         policy = self.policy
         shown = context.holes(self.design, state.coverage, policy.holes_shown, self._offset)
-        hidden = max(len(state.coverage.uncovered_reachable) - len(shown), 0)
+        shown, frontiers = self._with_starts(shown, state)
         temperature = policy.temperatures[min(self._stale, len(policy.temperatures) - 1)]
-        messages = self.prompts.request(
-            self.design,
-            shown,
-            hidden,
-            [vars(a) for a in self._attempts[-policy.history_shown :]],
-            self._schema,
-            policy.max_sequences,
-            policy.max_cycles,
-            temperature_note=_stale_note(self._stale),
-        )
+        messages, answer_tokens, shown = self._fitted_request(shown, state)
         answer = ask(
             self.client,
             messages,
             self.design,
             schema=self._schema,
             temperature=temperature,
-            max_tokens=policy.answer_tokens,
+            max_tokens=answer_tokens,
             max_reasks=policy.max_reasks,
             max_sequences=policy.max_sequences,
             max_cycles=policy.max_cycles,
@@ -153,42 +168,98 @@ class LLMSource:
                 problems, kept, [p.name for p in self.design.driven_inputs]
             ),
             seed=self.seed * 1000 + self.accounting.calls * 10,
+            deadline=self._deadline,
         )
         number = self.accounting.calls + 1
         self._account(number, answer, temperature, [h.alias for h in shown])
+        self._record_claims(number, answer.claims, state)
         self.log({"call": number, "temperature": temperature, "holes": [h.alias for h in shown], "exchanges": answer.exchanges})
-        sequences = _fit(answer.sequences, cycles)
+        targets = [*answer.targets, *[""] * len(answer.sequences)][: len(answer.sequences)]
+        continued = [_continue(seq, frontiers.get(target)) for seq, target in zip(answer.sequences, targets)]
+        sequences = _fit([seq for seq, _ in continued], cycles)
         if sequences:
             self._attempts.append(
-                _Attempt(number, state.sequences, _summarize(sequences, answer.targets), answer.targets[: len(sequences)])
+                _Attempt(number, state.sequences, _summarize([seq for _, seq in continued], targets),
+                         targets[: len(sequences)], prefixes=[len(seq.cycles) - len(own.cycles)
+                                                              for seq, own in continued[: len(sequences)]],
+                         sent=sequences)
             )
         return sequences
+
+    def _with_starts(self, shown: list[context.Hole], state: CampaignState) -> tuple[list[context.Hole], dict[str, Frontier]]:
+        """Each hole with the recorded state its sequence continues from (its frontier prefix),
+        when some recorded cycle gets further into its guard chain than reset does."""
+        recordings = [Recording(f"corpus {i + 1}", state.corpus[i].sequence.cycles, trace)
+                      for i, trace in sorted(state.traces.items()) if state.corpus[i].sequence.reset]
+        frontiers: dict[str, Frontier] = {}
+        result = []
+        for hole in shown:
+            found = frontier(self.design, hole.point, recordings) if recordings else None
+            if found is not None and found.cycle > 0:
+                frontiers[hole.alias] = found
+                hole = replace(hole, start=context.start_of(self.design, hole.point, found))
+            result.append(hole)
+        return result, frontiers
+
+    def _fitted_request(self, shown: list[context.Hole], state: CampaignState):
+        """The request, shrunk until prompt + answer fit the model's context: fewer past
+        attempts, then fewer holes. Returns (messages, answer tokens, holes shown)."""
+        policy = self.policy
+        history = [vars(a) for a in self._attempts[-policy.history_shown :]]
+        while True:
+            hidden = max(len(state.coverage.uncovered_reachable) - len(shown), 0)
+            code = None if self._whole_source else code_view.relevant_code(self.design, [h.point for h in shown])
+            messages = self.prompts.request(self.design, shown, hidden, history, self._schema, policy.max_sequences,
+                                            policy.max_cycles, temperature_note=_stale_note(self._stale), code=code)
+            prompt = sum(code_view.estimate_tokens(m["content"]) + 8 for m in messages)
+            room = policy.context_tokens - prompt
+            if room >= policy.min_answer_tokens or (not history and len(shown) <= 1):
+                return messages, max(min(policy.answer_tokens, room), 64), shown
+            if history:
+                history = history[1:]
+            else:
+                shown = shown[: max(len(shown) // 2, 1)]
 
     def _account(self, number: int, answer, temperature: float, shown: list[str]) -> None:
         acc = self.accounting
         acc.calls += 1
         acc.completions += len(answer.calls)
-        acc.reasks += max(len(answer.calls) - 1, 0)
+        acc.reasks += answer.reasks
         acc.prompt_tokens += sum(c.prompt_tokens for c in answer.calls)
         acc.completion_tokens += sum(c.completion_tokens for c in answer.calls)
         acc.seconds += sum(c.seconds for c in answer.calls)
         acc.answer_problems += sum(len(e.get("problems", [])) for e in answer.exchanges)
         if answer.failure:
             acc.failures.append(f"call {number}: {answer.failure}")
-        acc.claims += [{"hole": c.hole, "reason": c.reason, "call": str(number)} for c in answer.claims]
         acc.per_call.append(
             {
                 "call": number,
                 "temperature": temperature,
                 "holes_shown": shown,
                 "completions": len(answer.calls),
+                "reasks": answer.reasks,
                 "prompt_tokens": sum(c.prompt_tokens for c in answer.calls),
                 "completion_tokens": sum(c.completion_tokens for c in answer.calls),
                 "seconds": round(sum(c.seconds for c in answer.calls), 3),
+                # llama.cpp's own split (None when the endpoint does not report it)
+                "prompt_seconds": _sum_known(c.prompt_seconds for c in answer.calls),
+                "generation_seconds": _sum_known(c.generation_seconds for c in answer.calls),
+                "prompt_cached_tokens": _sum_known(c.prompt_cached_tokens for c in answer.calls),
                 "valid_sequences": len(answer.sequences),
                 "failure": answer.failure,
             }
         )
+
+    def _record_claims(self, number: int, claims, state: CampaignState) -> None:
+        """Keep each claim about a real, still uncovered hole once (its first reason): a model
+        repeats itself at every re-ask, and may name a hole that does not exist."""
+        uncovered = set(state.coverage.uncovered_reachable)
+        holes = {f"H{n}" for n, pid in enumerate(state.coverage.reachable, 1) if pid in uncovered}
+        claimed = {c["hole"] for c in self.accounting.claims}
+        for claim in claims:
+            if claim.hole in holes and claim.hole not in claimed:
+                claimed.add(claim.hole)
+                self.accounting.claims.append({"hole": claim.hole, "reason": claim.reason, "call": str(number)})
 
     # -- feedback and stopping -----------------------------------------------------------------
     def _learn(self, state: CampaignState) -> None:
@@ -203,6 +274,7 @@ class LLMSource:
             if hit.sequence >= attempt.first_sequence and hit.strategy == self.name
         )
         attempt.result = f"newly covered {', '.join(new)}" if new else "covered nothing new"
+        attempt.result += "".join(f"; {text}" for text in self._how_close(attempt, state, set(new)))
         self.accounting.per_call[attempt.number - 1]["new_points"] = len(new)
         if new:
             self._stale = 0
@@ -210,11 +282,31 @@ class LLMSource:
             self._stale += 1
             self._offset += self.policy.holes_shown
 
+    def _how_close(self, attempt: _Attempt, state: CampaignState, covered: set[str]) -> list[str]:
+        """Per targeted hole still uncovered, how far its guard chain got on the attempt's
+        recorded state: `H3: valid held at cycle 2; code == expected never held (closest ...)`."""
+        by_alias = {f"H{n}": pid for n, pid in enumerate(state.coverage.reachable, 1)}
+        texts: dict[str, str] = {}
+        traces = state.batch_traces
+        for index, target in enumerate(attempt.targets):
+            point_id = by_alias.get(target)
+            trace = traces[index] if index < len(traces) else None
+            if point_id is None or trace is None or target in covered or target in texts:
+                continue
+            cycles = attempt.sent[index].cycles if index < len(attempt.sent) else []
+            point = self.design.point(point_id)
+            found = closeness(self.design, point, [Recording(target, cycles, trace)])
+            offset = attempt.prefixes[index] if index < len(attempt.prefixes) else 0
+            texts[target] = context.closeness_text(self.design, target, point, found, offset)
+        return list(texts.values())
+
     def exhausted(self) -> str | None:
         """Why no more LLM calls will be made, or None."""
         policy, acc = self.policy, self.accounting
         if acc.calls >= policy.max_calls:
             return f"LLM call budget spent ({policy.max_calls} calls)"
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            return f"the time budget ({policy.seconds:g} s) is spent"
         total = acc.prompt_tokens + acc.completion_tokens
         if policy.max_total_tokens is not None and total >= policy.max_total_tokens:
             return f"LLM token budget spent ({total} of {policy.max_total_tokens} tokens)"
@@ -247,6 +339,7 @@ class HybridSource:
 
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
         self._state = state
+        self.llm.observe_state(state)  # random's corpus entries get recorded: the LLM continues from them
         if self._llm_turn():
             self._last_was_llm = True
             batch = self.llm.next_batch(cycles, state)
@@ -255,6 +348,19 @@ class HybridSource:
             self.stop_note = self.llm.stop_note  # the LLM is done: random goes on alone
         self._last_was_llm = False
         return self.random.next_batch(min(cycles, self.random_cycles), state)
+
+
+def _sum_known(values) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known), 3) if known else None
+
+
+def _continue(sequence: Sequence, found: Frontier | None) -> tuple[Sequence, Sequence]:
+    """(what is simulated, what the model wrote): the frontier prefix plus the model's cycles,
+    one ordinary sequence from reset, so the corpus stays replayable as it is."""
+    if found is None or found.cycle + sequence.cycle_count > MAX_CYCLES_PER_SEQUENCE:
+        return sequence, sequence
+    return Sequence(reset=True, cycles=[*found.prefix, *sequence.cycles]), sequence
 
 
 def _fit(sequences: list[Sequence], cycles: int) -> list[Sequence]:

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from verilogreader.coverage.guards import Closeness, Frontier, chain
 from verilogreader.coverage.model import CoverageMap
-from verilogreader.design.model import BranchPoint, Design
+from verilogreader.design.model import BranchPoint, Design, Expr
 from verilogreader.stimuli.schema import parse_value
 
 
@@ -26,6 +27,7 @@ class Hole:
     line_text: str
     guards: tuple[str, ...]  # outermost first; all must hold for the arm to run
     input_values: tuple[str, ...] = ()  # what the guards say directly about inputs, e.g. "op = 5"
+    start: Start | None = None  # where its sequence continues from (None: from reset)
 
 
 def holes(design: Design, coverage: CoverageMap, limit: int, offset: int = 0) -> list[Hole]:
@@ -182,3 +184,72 @@ def _value_schema(port) -> dict[str, Any]:
     if port.width <= WIDE:
         return number
     return {"anyOf": [number, {"type": "string", "pattern": "^[0-9]+'[hHdDbB][0-9a-fA-F_]+$"}]}
+
+
+# --- where each hole can be continued from (issue 11) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Start:
+    """A hole's frontier prefix as the prompt shows it: the design's state after `cycles`
+    cycles from reset of a recorded sequence, and which guard conditions hold there."""
+
+    cycles: int
+    values: tuple[str, ...]  # "step = 4", the internal signals the guard reads
+    inputs: tuple[str, ...]  # what the inputs hold after the prefix, e.g. "valid = 1"
+    holds: tuple[str, ...]
+    fails: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+
+def start_of(design: Design, point: BranchPoint, found: Frontier) -> Start:
+    conditions = chain(design, point)
+    widths = {n: w for c in conditions if c.expr for n, w in _widths(c.expr).items()}
+    names = _value_names(design)
+    values = tuple(f"{name} = {show_value(value, widths.get(name, 1), names.get((name, value)))}"
+                   for name, value in found.values.items())
+    reset = design.clock_reset.reset
+    ports = {p.name: p.width for p in design.driven_inputs}
+    inputs = tuple(f"{name} = {show_value(value, ports[name])}" for name, value in found.inputs.items()
+                   if name != reset)
+    groups: dict[bool | None, list[str]] = {True: [], False: [], None: []}
+    for condition, status in zip(conditions, found.statuses):
+        groups[status.held].append(condition.text)
+    return Start(found.cycle, values, inputs, tuple(groups[True]), tuple(groups[False]), tuple(groups[None]))
+
+
+def show_value(value: int | None, width: int, name: str | None = None) -> str:
+    """`4`, `ST_ARMED (2)`, `200 (8'hC8)` for wide values, `X` for unknown bits."""
+    if value is None:
+        return "X"
+    text = f"{value} ({width}'h{value:X})" if width > 4 and value > 9 else str(value)
+    return f"{name} ({text})" if name else text
+
+
+def closeness_text(design: Design, alias: str, point: BranchPoint, found: Closeness, offset: int) -> str:
+    """`H3: valid held at cycle 4; code == expected failed, closest code = 93, expected = 94`.
+    Cycles count from the continuation's first cycle (`offset` = the prefix length)."""
+    conditions = chain(design, point)
+    if found.held >= len(conditions):
+        return f"{alias}: every condition held together"
+    parts = []
+    if found.held and found.held_at:
+        parts.append(f"{conditions[found.held - 1].text} held at cycle {max(found.held_at[1] - offset, 0) + 1}")
+    failed = conditions[found.held]
+    widths = _widths(failed.expr) if failed.expr else {}
+    closest = ", ".join(f"{n} = {show_value(v, widths.get(n, 1))}" for n, v in found.failed_closest.items())
+    parts.append(f"{failed.text} never held" + (f" (closest: {closest})" if closest else ""))
+    return f"{alias}: " + "; ".join(parts)
+
+
+def _widths(expr: Expr) -> dict[str, int]:
+    found = {expr.name: expr.width} if expr.op == "signal" and expr.name else {}
+    for arg in expr.args:
+        found = {**_widths(arg), **found}
+    return found
+
+
+def _value_names(design: Design) -> dict[tuple[str, int], str]:
+    """(signal, value) -> the constant's name the design compares that signal with."""
+    return {(c.signal, c.value): c.text for c in design.constants
+            if c.signal and re.fullmatch(r"[A-Za-z_]\w*", c.text)}

@@ -22,6 +22,10 @@ class Completion:
     finish_reason: str = "stop"
     mode: str = "json_schema"  # how the answer format was requested: json_schema, json_object, text
     cached: bool = False
+    # llama.cpp's server reports these in `timings` (None when the endpoint does not):
+    prompt_seconds: float | None = None  # reading the prompt
+    generation_seconds: float | None = None  # writing the answer
+    prompt_cached_tokens: int | None = None  # prompt tokens reused from its cache
 
 
 class ChatClient(Protocol):
@@ -35,7 +39,9 @@ class ChatClient(Protocol):
         temperature: float,
         max_tokens: int,
         seed: int | None = None,
+        timeout: float | None = None,
     ) -> Completion:
-        """One chat completion (`seed` makes sampling repeatable where the endpoint supports it).
-        Raises LLMCallFailed when the endpoint cannot answer."""
+        """One chat completion (`seed` makes sampling repeatable where the endpoint supports it),
+        within `timeout` seconds of wall time when given (the client's own limit otherwise).
+        Raises LLMCallFailed when the endpoint cannot answer in time."""
         ...

@@ -2,31 +2,43 @@
 
 The answer format is asked for as strictly as the endpoint allows: a JSON schema first
 (llama.cpp's server enforces it, integer ranges included), then plain JSON mode, then free
-text; the first mode the endpoint accepts is remembered. Whatever comes back is still parsed
-and validated by the caller: no endpoint is trusted to follow the schema.
-Retries with backoff on connection errors, timeouts, 429 and 5xx are the openai client's own.
+text; the first mode the endpoint accepts is remembered. Only a refusal that names the format
+downgrades it: a context overflow is also an HTTP 400, and once dropped the schema for the
+whole run. Whatever comes back is still parsed and validated by the caller: no endpoint is
+trusted to follow the schema. Retries with backoff on connection errors, 429 and 5xx are the
+openai client's own, inside the call's deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
+from dataclasses import replace
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from verilogreader.errors import LLMCallFailed
 from verilogreader.llm.interface import Completion, Message
+from verilogreader.llm.redact import redact, url_secrets
 
 MODES = ("json_schema", "json_object", "text")
 
 
 class OpenAIChatClient:
-    def __init__(self, base_url: str | None, model: str, api_key: str | None, timeout: float, max_retries: int = 3):
+    """`timeout` is a deadline on wall time for one call, the openai client's retries and every
+    read included (its own timeout is per read: a server dripping a byte a second never trips
+    it). A call past its deadline is cancelled and its connection closed, which is what makes
+    llama.cpp's server drop the abandoned request instead of finishing it for nobody."""
+
+    def __init__(self, base_url: str | None, model: str, api_key: str | None, timeout: float, max_retries: int = 2):
         self.model = model
-        # The key is handed to the client only; it is never logged or written anywhere.
-        self._client = openai.OpenAI(
-            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=max_retries
-        )
+        self.timeout = timeout
+        # The key is handed to the openai client only; every text this client hands out is scrubbed of it.
+        self._options: dict[str, Any] = {"base_url": base_url, "api_key": api_key or "not-needed", "max_retries": max_retries}
+        self._secrets = [api_key, *url_secrets(base_url or "")]
         self._mode_index = 0
 
     def complete(
@@ -37,29 +49,65 @@ class OpenAIChatClient:
         temperature: float,
         max_tokens: int,
         seed: int | None = None,
+        timeout: float | None = None,
     ) -> Completion:
-        while True:
-            mode = MODES[self._mode_index] if schema is not None else "text"
-            started = time.monotonic()
+        limit = self.timeout if timeout is None else min(self.timeout, timeout)
+        if limit <= 0:
+            raise LLMCallFailed("no time left in the budget for an LLM call")
+        request = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            **({"seed": seed} if seed is not None else {}),
+        }
+        try:
+            completion = asyncio.run(self._complete(request, schema, limit))
+        except LLMCallFailed as error:
+            raise LLMCallFailed(redact(str(error), self._secrets)) from None
+        return replace(completion, text=redact(completion.text, self._secrets))
+
+    async def _complete(self, request: dict[str, Any], schema: dict[str, Any] | None, limit: float) -> Completion:
+        started = time.monotonic()
+        async with openai.AsyncOpenAI(**self._options, timeout=limit) as client:
             try:
-                response = self._client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,
-                    temperature=temperature,
-                    max_tokens=max_tokens,
-                    **({"seed": seed} if seed is not None else {}),
-                    **_response_format(mode, schema),
-                )
-            except openai.BadRequestError as error:
-                if mode != "text" and self._mode_index < len(MODES) - 1:
-                    self._mode_index += 1  # the endpoint refused this answer format: try a looser one
-                    continue
-                raise LLMCallFailed(f"the endpoint refused the request: {_brief(error)}") from None
+                async with asyncio.timeout(limit):
+                    while True:
+                        mode = MODES[self._mode_index] if schema is not None else "text"
+                        try:
+                            response = await client.chat.completions.create(**request, **_response_format(mode, schema))
+                        except openai.BadRequestError as error:
+                            if mode != "text" and _refuses_format(error):
+                                self._mode_index += 1  # this answer format is not supported: try a looser one
+                                continue
+                            raise LLMCallFailed(_refusal(error)) from None
+                        return _completion(response, mode, time.monotonic() - started)
+            except TimeoutError:
+                raise LLMCallFailed(f"no answer within {limit:g} s; the request was abandoned") from None
             except openai.APIStatusError as error:
                 raise LLMCallFailed(f"the endpoint answered HTTP {error.status_code}: {_brief(error)}") from None
             except (openai.APIConnectionError, openai.APITimeoutError) as error:
                 raise LLMCallFailed(f"cannot reach the endpoint: {_brief(error)}") from None
-            return _completion(response, mode, time.monotonic() - started)
+            except (openai.APIError, ValueError) as error:  # a body that is not JSON, or not the API's JSON
+                raise LLMCallFailed(f"the endpoint's answer cannot be read: {_brief(error)}") from None
+
+
+# What endpoints say when they do not support an answer format, and when the prompt is too long.
+_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "grammar", "structured output")
+_OVERFLOW = re.compile(r"context (size|length|window)|too many tokens|prompt is too long", re.IGNORECASE)
+
+
+def _refuses_format(error: openai.BadRequestError) -> bool:
+    """Only a refusal that names the answer format downgrades it; any other 400 (a prompt too
+    long for the context above all) would otherwise silently drop the schema for the run."""
+    text = _brief(error).lower()
+    return not _OVERFLOW.search(text) and any(word in text for word in _FORMAT_WORDS)
+
+
+def _refusal(error: openai.BadRequestError) -> str:
+    if _OVERFLOW.search(_brief(error)):
+        return f"the prompt does not fit the model's context, so this call was skipped: {_brief(error)}"
+    return f"the endpoint refused the request: {_brief(error)}"
 
 
 def _response_format(mode: str, schema: dict[str, Any] | None) -> dict[str, Any]:
@@ -71,7 +119,13 @@ def _response_format(mode: str, schema: dict[str, Any] | None) -> dict[str, Any]
 
 
 def _completion(response: Any, mode: str, seconds: float) -> Completion:
-    choice = response.choices[0] if response.choices else None
+    choices = getattr(response, "choices", None)
+    if not isinstance(response, ChatCompletion) or not isinstance(choices, list):
+        # A proxy's or a login page's HTML, served with HTTP 200: openai hands back the text.
+        raise LLMCallFailed(f"the endpoint's answer is not a chat completion: {_brief(response)}")
+    choice = choices[0] if choices else None
+    if choice is not None and getattr(choice, "message", None) is None:
+        raise LLMCallFailed(f"the endpoint's answer has a choice without a message: {_brief(response)}")
     usage = getattr(response, "usage", None)
     return Completion(
         text=(choice.message.content or "") if choice else "",
@@ -80,9 +134,25 @@ def _completion(response: Any, mode: str, seconds: float) -> Completion:
         seconds=round(seconds, 3),
         finish_reason=(choice.finish_reason or "") if choice else "empty",
         mode=mode,
+        **_timings(response),
     )
 
 
-def _brief(error: Exception) -> str:
-    text = str(error)
+def _timings(response: Any) -> dict[str, Any]:
+    """llama.cpp's `timings` (prompt_ms, predicted_ms, cache_n), when the server sends them."""
+    timings = getattr(response, "timings", None)
+    if not isinstance(timings, dict):
+        return {}
+
+    def seconds(key: str) -> float | None:
+        value = timings.get(key)
+        return round(value / 1000, 3) if isinstance(value, (int, float)) else None
+
+    cached = timings.get("cache_n")
+    return {"prompt_seconds": seconds("prompt_ms"), "generation_seconds": seconds("predicted_ms"),
+            "prompt_cached_tokens": cached if isinstance(cached, int) else None}
+
+
+def _brief(error: object) -> str:
+    text = " ".join(str(error).split())
     return text if len(text) < 300 else text[:300] + "..."

@@ -44,15 +44,18 @@ class Prompts:
             where = f"{name}:{error.lineno}" if getattr(error, "lineno", None) else name
             raise UsageError(f"prompt template {where}: {error.message}") from None
 
-    def design_part(self, design: Design) -> str:
-        """The static part of every request (kept first so servers can reuse its KV cache)."""
+    def design_part(self, design: Design, schema: dict[str, Any] | None = None, whole_source: bool = True) -> str:
+        """The unchanging part of every request of a run: first and byte-identical, so
+        llama.cpp's prompt cache (and hosted prompt caching) reuses it. Without the whole
+        source, each request shows the code around its holes instead."""
         return self.render(
             "design.j2",
             design=design,
             signals=context.decision_signals(design),
             input_constants=context.input_constants(design),
             parameters=[p for p in design.parameters if not p.local],
-            source=context.numbered_source(design),
+            source=context.numbered_source(design) if whole_source else [],
+            schema_json=json.dumps(schema or {}, separators=(",", ":")),
         )
 
     def request(
@@ -65,7 +68,10 @@ class Prompts:
         max_sequences: int,
         max_cycles: int,
         temperature_note: str = "",
+        code: list[tuple[str, list[tuple[int, str] | None]]] | None = None,
     ) -> list[Message]:
+        """`code`: the lines around the holes (llm/code_view.py), None when the design part
+        shows the whole source."""
         # Small models copy the example's values: make them a shown hole's input needs.
         hinted = next((h for h in holes if h.input_values), holes[0] if holes else None)
         needs = [need.split(" = ") for need in hinted.input_values] if hinted else []
@@ -78,7 +84,7 @@ class Prompts:
             holes=holes,
             hidden=hidden,
             history=history,
-            schema_json=json.dumps(schema, separators=(",", ":")),
+            code=code or [],
             max_sequences=max_sequences,
             max_cycles=max_cycles,
             temperature_note=temperature_note,
@@ -87,7 +93,7 @@ class Prompts:
         )
         return [
             {"role": "system", "content": self.render("system.j2")},
-            {"role": "user", "content": self.design_part(design) + "\n" + request},
+            {"role": "user", "content": self.design_part(design, schema, code is None) + "\n" + request},
         ]
 
     def reask(self, problems: list[str], kept: int, inputs: list[str]) -> str:

@@ -22,12 +22,14 @@ import shutil
 import time
 from abc import ABC, abstractmethod
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
+from verilogreader.coverage.state import StateTrace
 from verilogreader.design.model import Design
 from verilogreader.errors import SimulationFailed
 from verilogreader.sim.interface import BatchResult, SequenceOutcome
-from verilogreader.sim.process import PLAN_ENV, Completed, new_run_dir, run_logged
+from verilogreader.sim.process import PLAN_ENV, Completed, keep_failed_run, new_run_dir, run_logged
 from verilogreader.stimuli.schema import Sequence
 
 CLOCK_PERIOD_NS = 10
@@ -130,25 +132,38 @@ class CocotbSimulator(ABC):
             raise SimulationFailed(f"{self.name} {what} of {self.design.top} failed ({status}):\n{log[-4000:]}")
 
     # --- one batch --------------------------------------------------------------------------
-    def run(self, sequences: list[Sequence]) -> BatchResult:
-        return self._run_in(new_run_dir(self.work_dir), sequences)
+    def run(self, sequences: list[Sequence], timeout_s: float | None = None, trace: Iterable[str] = ()) -> BatchResult:
+        run_dir = new_run_dir(self.work_dir)
+        try:
+            result = self._run_in(run_dir, sequences, timeout_s, list(trace))
+        except BaseException:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise
+        if result.stopped is None:  # read back: 3.3M cycles once left 243 MB of run folders
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            keep_failed_run(run_dir, result.stopped)  # its log says why; the last few are kept
+        return result
 
-    def _run_in(self, run_dir: Path, sequences: list[Sequence]) -> BatchResult:
+    def _run_in(self, run_dir: Path, sequences: list[Sequence], timeout_s: float | None = None,
+                trace: list[str] | None = None) -> BatchResult:
         started = time.monotonic()
+        limit = self.timeout_s if timeout_s is None else max(min(self.timeout_s, timeout_s), 0.1)
         results = run_dir / "results.jsonl"
         results.touch()
         plan = self._plan(sequences, results)
+        plan["trace"] = trace or []  # the state probe: signals to record per cycle (coverage/state.py)
         plan_path = run_dir / "plan.json"
         plan_path.write_text(json.dumps(plan))
         cmd, env = self._command(run_dir)
         env[PLAN_ENV] = str(plan_path)
-        done = run_logged(cmd, run_dir, env, self.timeout_s, run_dir / "sim.log")
+        done = run_logged(cmd, run_dir, env, limit, run_dir / "sim.log")
         outcomes, finished, error, partial = self._read(results, run_dir)
         if plan["reset"] is not None:
             outcomes = _credit_reset(self.design, sequences, outcomes)
         stopped = None
         if not finished:
-            stopped = self._why_stopped(done, len(outcomes), error, partial)
+            stopped = self._why_stopped(done, len(outcomes), error, partial, limit)
         return BatchResult(outcomes=outcomes, stopped=stopped, wall_seconds=time.monotonic() - started, log=done.log)
 
     def _plan(self, sequences: list[Sequence], results: Path) -> dict[str, Any]:
@@ -181,21 +196,31 @@ class CocotbSimulator(ABC):
                 except (OSError, SimulationFailed):
                     pass
             else:
-                outcomes.append(SequenceOutcome(covered=self._covered(record, run_dir), cycles=record["cycles"]))
+                outcomes.append(SequenceOutcome(covered=self._covered(record, run_dir), cycles=record["cycles"],
+                                                trace=_trace(record)))
         return outcomes, finished, error, partial
 
-    def _why_stopped(self, done: Completed, completed: int, error: str | None, partial: bool) -> str:
+    def _why_stopped(self, done: Completed, completed: int, error: str | None, partial: bool, limit: float) -> str:
         where = f"during sequence {completed}"
         if partial:
             where = f"during sequence {completed - 1} (its outcome covers the cycles up to the $finish)"
         if done.returncode is None:
-            return f"timed out after {self.timeout_s:g} s {where}"
+            budget = " (what was left of the time budget)" if limit < self.timeout_s else ""
+            return f"timed out after {limit:.3g} s{budget} {where}"
         if error:
             return f"harness error {where}: {error}"
         if done.returncode >= 0 and self._finish_evidence(done.log):
             return f"the design called $finish {where}"
         tail = " | ".join(line.strip() for line in done.log.strip().splitlines()[-3:])
         return f"simulator crashed {where} (exit code {done.returncode}): {tail}"
+
+
+def _trace(record: dict[str, Any]) -> StateTrace | None:
+    """The state probe's values in a sequence record (when the plan asked for them)."""
+    found = record.get("trace")
+    if not isinstance(found, dict):
+        return None
+    return StateTrace(cycles=record["cycles"], values=found.get("values", {}), unavailable=found.get("unavailable", []))
 
 
 def _credit_reset(design: Design, sequences: list[Sequence],

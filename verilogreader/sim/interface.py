@@ -7,8 +7,10 @@ a whole batch of sequences and reports, per sequence, the branch points it hit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Protocol
 
+from verilogreader.coverage.state import StateTrace
 from verilogreader.stimuli.schema import Sequence
 
 
@@ -16,6 +18,7 @@ from verilogreader.stimuli.schema import Sequence
 class SequenceOutcome:
     covered: frozenset[str]  # branch point ids hit after reset during this sequence
     cycles: int  # cycles applied (reset cycles excluded)
+    trace: StateTrace | None = None  # the decision signals per cycle, when the run asked for them
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Simulator(Protocol):
     name: str
     unobserved: dict[str, str]  # branch point id -> why this backend cannot see it
 
-    def run(self, sequences: list[Sequence]) -> BatchResult:
-        """Apply the sequences in order in one simulator process."""
+    def run(self, sequences: list[Sequence], timeout_s: float | None = None, trace: Iterable[str] = ()) -> BatchResult:
+        """Apply the sequences in order in one simulator process; `timeout_s` lowers the
+        simulator's own time limit for this batch (what is left of a wall-time budget);
+        `trace` names signals (hierarchical paths) to record per cycle into each outcome."""
         ...

@@ -29,12 +29,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from verilogreader.design.model import Design, Direction
 
 MAX_CYCLES_PER_SEQUENCE = 4096
+MAX_VALUE_CHARS = 4096  # a 4096-bit port in binary, under Python's 4300-digit int limit
 
 _LITERAL = re.compile(r"^\s*(?P<size>\d+)?\s*'\s*(?P<signed>[sS])?(?P<base>[bBoOdDhH])\s*(?P<digits>[0-9a-fA-F_xXzZ?]+)\s*$")
 _BASES = {"b": 2, "o": 8, "d": 10, "h": 16}
 # Keys that carry metadata (a corpus file is a stimulus file with these): accepted, not applied.
 _DOCUMENT_METADATA = {"format", "version", "design", "simulator", "notes", "unreachable"}
-_SEQUENCE_METADATA = {"note", "target", "covers", "new_points", "strategy", "found_at_cycles"}
+_SEQUENCE_METADATA = {"note", "target", "covers", "new_points", "strategy", "found_at_cycles", "trace"}
 
 
 class Sequence(BaseModel):
@@ -76,6 +77,8 @@ def parse_value(value: Any) -> int:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is neither an integer nor a Verilog literal")
     text = value.strip().replace("_", "")
+    if len(text) > MAX_VALUE_CHARS:  # Python refuses longer decimal strings; no port needs them
+        raise ValueError(f"a value of {len(text)} characters is longer than any port needs ({MAX_VALUE_CHARS} at most)")
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text)
     if re.fullmatch(r"0[xX][0-9a-fA-F]+", text):
@@ -89,6 +92,8 @@ def parse_value(value: Any) -> int:
     number = int(digits, _BASES[match["base"].lower()])
     if match["size"] is not None:
         size = int(match["size"])
+        if size > MAX_VALUE_CHARS * 4:  # a hex digit is 4 bits: wider than any value that fits
+            raise ValueError(f"a size of {size} bits is wider than any port")
         if number >= 1 << size:
             raise ValueError(f"{value!r} does not fit its own size of {size} bits")
         if match["signed"] and size and number >= 1 << (size - 1):

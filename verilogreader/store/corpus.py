@@ -3,7 +3,8 @@
 Versioned JSON (`format: verilogreader.corpus`, `version: 1`), written atomically. It records
 what it was made for (design identity: top, files, sources hash, parameters, simulator) and,
 per sequence, the points it covered, so a replay can tell which sequences stopped covering
-what they did when the design changed.
+what they did when the design changed, and optionally (`trace`) the values its decision
+signals took per cycle.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from verilogreader.coverage.state import StateTrace
 from verilogreader.errors import StoreError
 from verilogreader.stimuli.schema import Sequence
 from verilogreader.store.atomic import read_json, write_json
@@ -29,6 +31,9 @@ class CorpusSequence(BaseModel):
     new_points: list[str] = []  # the points it was first to hit in its run
     strategy: str = "unknown"
     found_at_cycles: int | None = None
+    # Optional (absent in older files): the decision signals per cycle, recorded by the state
+    # probe (coverage/state.py, its own `version`), for the LLM's frontier prefixes.
+    trace: StateTrace | None = None
 
     def as_sequence(self) -> Sequence:
         return Sequence(reset=self.reset, cycles=self.cycles)
