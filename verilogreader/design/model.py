@@ -77,7 +77,7 @@ class Expr(_Frozen):
     reference; it evaluates to unknown), or an operator: unary "!", "~", "neg", "&r", "|r", "^r";
     binary "==", "!=", "<", "<=", ">", ">=", "&&", "||", "&", "|", "^", "+", "-", "*", "<<",
     ">>"; "bit" (args: value, index), "slice" (args: value; `value` is the low bit), "concat",
-    "?:", "inside" (args: value, then items), "conv" (a width or sign conversion). `width` is the expression's own bit width in
+    "?:", "inside" (args: value, then items; an item [lo:hi] is "range"), "conv" (a width or sign conversion). `width` is the expression's own bit width in
     its context; `text` is the source text, for messages.
     """
 
@@ -148,6 +148,7 @@ class Assignment(_Frozen):
     file: str
     line: int
     reads: list[str] = []  # the signals its right-hand side reads
+    nonblocking: bool = False  # `<=`: the signal is a register (it holds state between cycles)
 
 
 class Instance(_Frozen):
