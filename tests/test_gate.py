@@ -33,6 +33,14 @@ def vending(tmp_path_factory) -> tuple[Path, Path]:
     return design, root / "run" / "corpus.json"
 
 
+def idle_corpus(corpus: Path, path: Path) -> Path:
+    """A corpus of one sequence that only idles one cycle after reset: it provably misses every
+    arm that needs a coin, whatever the recorded corpus covers."""
+    loaded = load_corpus(corpus)
+    write_json(path, loaded.model_copy(update={"sequences": [CorpusSequence(reset=True, cycles=[{}], covers=[])]}).model_dump())
+    return path
+
+
 def test_gate_passes_fails_and_writes_every_export(vending, tmp_path):
     design, corpus = vending
     passed = cli("gate", corpus, design, "--min-reachable", "50", "--out", tmp_path / "ok")
@@ -40,13 +48,13 @@ def test_gate_passes_fails_and_writes_every_export(vending, tmp_path):
     assert "reachable coverage:" in passed.stdout and "gate passed" in passed.stdout
     for name in ("results.json", "coverage.info", "cobertura.xml", "junit.xml", "summary.md"):
         assert (tmp_path / "ok" / name).stat().st_size > 0, name
-    percent = json.loads((tmp_path / "ok" / "results.json").read_text())["totals"]["reachable_percent"]
-    if percent < 100:
-        failed = cli("gate", corpus, design, "--min-reachable", "100", "--out", tmp_path / "bad")
-        assert failed.returncode == 1
-        assert "FAIL" in failed.stdout and "Uncovered reachable branches" in failed.stdout
-        junit = (tmp_path / "bad" / "junit.xml").read_text()
-        assert "reachable coverage &gt;= 100%" in junit or "reachable coverage >= 100%" in junit
+
+    failed = cli("gate", idle_corpus(corpus, tmp_path / "idle.json"), design, "--min-reachable", "100", "--out", tmp_path / "bad")
+    assert json.loads((tmp_path / "bad" / "results.json").read_text())["totals"]["reachable_percent"] < 100
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "FAIL" in failed.stdout and "Uncovered reachable branches" in failed.stdout
+    junit = (tmp_path / "bad" / "junit.xml").read_text()
+    assert "reachable coverage &gt;= 100%" in junit or "reachable coverage >= 100%" in junit
 
 
 def test_gate_fails_on_a_regression_against_the_baseline(vending, tmp_path):
@@ -59,6 +67,78 @@ def test_gate_fails_on_a_regression_against_the_baseline(vending, tmp_path):
                     "--baseline", tmp_path / "full" / "results.json", "--out", tmp_path / "reg")
     assert regressed.returncode == 1
     assert "no coverage regression" in regressed.stdout and "lost" in regressed.stdout
+
+
+def test_baseline_branches_are_found_again_after_a_comment_line_moves_every_id(vending, tmp_path):
+    _, corpus = vending
+    source = (BENCHMARKS / "vending_fsm" / "vending_fsm.v").read_text()
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    old, new = tmp_path / "old" / "vending_fsm.v", tmp_path / "new" / "vending_fsm.v"
+    old.write_text(source)
+    new.write_text("// one comment line: every branch id moves one line down\n" + source)
+    base = cli("gate", corpus, old, "--min-reachable", "0", "--out", tmp_path / "base")
+    assert base.returncode == 0, base.stderr
+    baseline = json.loads((tmp_path / "base" / "results.json").read_text())
+    covered_before = {p["id"] for p in baseline["points"] if p["covered"]}
+
+    # Before: ids were compared, so the idle corpus on the moved design "lost" 1 branch of 20+.
+    idle = idle_corpus(corpus, tmp_path / "idle.json")
+    regressed = cli("gate", idle, new, "--min-reachable", "0", "--baseline", tmp_path / "base" / "results.json",
+                    "--out", tmp_path / "reg")
+    assert regressed.returncode == 1, regressed.stdout
+    assert "FAIL no coverage regression" in regressed.stdout
+    now = json.loads((tmp_path / "reg" / "results.json").read_text())
+    details = now["checks"][-1]["details"]
+    covered_now = {p["id"] for p in now["points"] if p["covered"]}
+    moved = {f"{f}:{int(line) + 1}:{rest}" for f, line, rest in (i.split(":", 2) for i in covered_before)}
+    assert set(details["lost"]) == moved - covered_now  # exactly the baseline's arms, one line down
+    assert details["unmatched"] == [] and details["compared"] == len(covered_before)
+
+    # The full corpus on the moved design loses nothing: no false failure either.
+    same = cli("gate", corpus, new, "--min-reachable", "0", "--baseline", tmp_path / "base" / "results.json",
+               "--out", tmp_path / "same")
+    assert same.returncode == 0, same.stdout
+    assert f"every one of the {len(covered_before)} branch(es) covered" in same.stdout
+
+    # A version-1 baseline (no arm_digest, no unobserved) is still read, by guards alone.
+    old_format = {**baseline, "version": 1, "points": [
+        {k: v for k, v in p.items() if k not in ("arm_digest", "unobserved")} for p in baseline["points"]]}
+    write_json(tmp_path / "v1.json", old_format)
+    v1 = cli("gate", idle, new, "--min-reachable", "0", "--baseline", tmp_path / "v1.json", "--out", tmp_path / "v1")
+    assert v1.returncode == 1
+    assert json.loads((tmp_path / "v1" / "results.json").read_text())["checks"][-1]["details"]["lost"] == details["lost"]
+    write_json(tmp_path / "v99.json", {**baseline, "version": 99})
+    v99 = cli("gate", idle, new, "--baseline", tmp_path / "v99.json", "--out", tmp_path / "v99")
+    assert v99.returncode == 2 and "version 99" in v99.stderr and "Traceback" not in v99.stderr
+
+
+def test_baseline_branches_that_cannot_be_found_are_named(vending, tmp_path):
+    _, corpus = vending
+    source = (BENCHMARKS / "vending_fsm" / "vending_fsm.v").read_text()
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    old, new = tmp_path / "old" / "vending_fsm.v", tmp_path / "new" / "vending_fsm.v"
+    old.write_text(source)
+    assert source.count("if (cancel) begin") == 1
+    new.write_text(source.replace("if (cancel) begin", "if (cancel && !select) begin"))
+    assert cli("gate", corpus, old, "--min-reachable", "0", "--out", tmp_path / "base").returncode == 0
+    baseline = json.loads((tmp_path / "base" / "results.json").read_text())
+    cancel = next(p["id"] for p in baseline["points"] if p["condition"] == "(cancel)")
+    result = cli("gate", corpus, new, "--min-reachable", "0", "--baseline", tmp_path / "base" / "results.json",
+                 "--out", tmp_path / "o")
+    assert "could not be found in this design" in result.stdout and cancel in result.stdout
+    assert cancel in json.loads((tmp_path / "o" / "results.json").read_text())["checks"][-1]["details"]["unmatched"]
+
+
+def test_a_baseline_of_another_design_is_refused(vending, tmp_path):
+    design, corpus = vending
+    other = cli("run", BENCHMARKS / "seq_lock", "--budget-cycles", "500", "--out", tmp_path / "other")
+    assert other.returncode == 0, other.stderr
+    result = cli("gate", corpus, design, "--min-reachable", "0", "--baseline", tmp_path / "other" / "results.json",
+                 "--out", tmp_path / "o")
+    assert result.returncode == 2, result.stdout
+    assert "baseline of top module 'seq_lock', not 'vending_fsm'" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(

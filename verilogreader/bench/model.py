@@ -82,6 +82,9 @@ class DesignInfo(_Model):
     files: list[str]
     points: dict[str, str] = Field(description="reachable point id -> readable label (file:line kind)")
     unreachable: dict[str, str] = Field(description="point id excluded from the denominator -> reason")
+    unobserved: dict[str, str] = Field(
+        {}, description="point id the simulator cannot observe (also excluded from the denominator) -> reason"
+    )
 
 
 LLM_FACTS = ("endpoint", "model", "temperature", "max_tokens")  # what decides the answers

@@ -39,14 +39,17 @@ class CellPlan:
         return f"{self.design}/{self.strategy}-seed{self.seed}"
 
 
-def design_info(name: str, category: str, design: Design) -> DesignInfo:
+def design_info(name: str, category: str, design: Design, unobserved: dict[str, str] | None = None) -> DesignInfo:
+    """The design's facts; `unobserved` is its simulator's (known once it is built)."""
+    unobserved = {b.id: unobserved[b.id] for b in design.branch_points if b.id in (unobserved or {})}
     return DesignInfo(
         name=name,
         category=category,
         top=design.top,
         files=list(design.files),
-        points={b.id: f"{Path(b.file).name}:{b.line} {b.kind.value}" for b in design.reachable_points},
+        points={b.id: f"{Path(b.file).name}:{b.line} {b.kind.value}" for b in design.reachable_points if b.id not in unobserved},
         unreachable={b.id: b.unreachable for b in design.branch_points if b.unreachable},
+        unobserved=unobserved,
     )
 
 
@@ -68,6 +71,11 @@ class BenchRunner:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def unobserved(self, name: str) -> dict[str, str] | None:
+        """What the design's simulator cannot observe, once it is built (None before)."""
+        simulator = self._builds.get(name)
+        return None if simulator is None else dict(simulator.unobserved)
 
     def run(
         self,

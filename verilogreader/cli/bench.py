@@ -69,7 +69,8 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
             err.print(f"[yellow]skipped {entry.name}:[/] {error}", highlight=False)
             continue
         bench.skipped.pop(entry.name, None)
-        bench.designs[entry.name] = design_info(entry.name, entry.category, design)
+        known = bench.designs.get(entry.name)  # its unobserved points are known once built: keep them
+        bench.designs[entry.name] = design_info(entry.name, entry.category, design, known.unobserved if known else None)
     plans = [
         CellPlan(name, strategy, seed)
         for name in designs
@@ -89,6 +90,9 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
             err.print(f"[yellow]{plan.folder}: {error}[/]", highlight=False)
         if cell is not None:
             bench.cells.append(cell)
+            if (unobserved := runner.unobserved(plan.design)) is not None:
+                info = bench.designs[plan.design]
+                bench.designs[plan.design] = design_info(info.name, info.category, designs[plan.design], unobserved)
         bench.wall_seconds = round(base_seconds + time.monotonic() - started, 1)
         save_bench(bench_file, bench)
 

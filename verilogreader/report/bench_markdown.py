@@ -84,7 +84,8 @@ def fairness_rules(bench: Bench) -> list[tuple[str, str]]:
         ("Same cycle budget", f"every strategy gets {settings.budget_cycles:,} cycles per cell."),
         ("LLM budget", budget),
         ("Same simulator and seeds", f"{settings.simulator}; seeds {fmt_seeds(bench.seeds)} for every strategy."),
-        ("Reachable points only", "points proven unreachable are excluded from the denominator:"),
+        ("Reachable points only", "points proven unreachable, and points the simulator cannot observe, are "
+         "excluded from the denominator:"),
     ]
 
 
@@ -128,10 +129,18 @@ def _fairness(bench: Bench) -> list[str]:
     lines = ["## Fairness rules", "", *(f"- **{rule}**: {text(body)}" for rule, body in fairness_rules(bench))]
     for design in stats.designs(bench):
         info = bench.designs.get(design)
-        excluded = info.unreachable if info else {}
+        excluded = excluded_points(info)
         lines.append(f"  - {text(design)}:" + ("" if excluded else " none"))
         lines += [f"    - {code(point)}: {text(reason)}" for point, reason in excluded.items()]
     return lines
+
+
+def excluded_points(info) -> dict[str, str]:
+    """Point -> why it is not in the design's denominator: unreachable, or unobserved."""
+    if info is None:
+        return {}
+    unobserved = {p: f"unobserved: {why}" for p, why in info.unobserved.items() if p not in info.unreachable}
+    return {**info.unreachable, **unobserved}
 
 
 def _how_to_read() -> list[str]:
@@ -168,7 +177,11 @@ def _design(bench: Bench, design: str) -> list[str]:
         for r in stats.design_rows(bench, design)
     ]
     reach_headers = [f"to {level}%: cycles / LLM calls / tokens / wall s (seeds reached)" for level in stats.LEVELS]
-    facts = f"{len(info.points)} reachable points, {len(info.unreachable)} unreachable." if info else "Design facts not recorded."
+    facts = (
+        f"{len(info.points)} reachable points, {len(info.unreachable)} unreachable, {len(info.unobserved)} unobserved."
+        if info
+        else "Design facts not recorded."
+    )
     lines = [
         f"## Design {text(design)}", "", facts, "",
         *_table(["strategy", "final % median (min-max)", *reach_headers, "speed-up vs random"], rows),

@@ -41,8 +41,8 @@ def design_identity(design: Design) -> dict[str, Any]:
 def arm_digest(design: Design, point: BranchPoint) -> str:
     """A short hash of the arm's own source text, whitespace normalised: with the module, kind
     and guard conditions it finds the same branch again after edits move every line."""
-    start, end = point.span
-    body = design.sources.get(point.file, "").encode()[start:end].decode(errors="replace")
+    start, end = point.span  # character offsets into the compiled text (design/model.py)
+    body = design.sim_source(point.file)[start:end] if point.file in design.sources else ""
     return hashlib.sha256(" ".join(body.split()).encode()).hexdigest()[:16]
 
 
