@@ -123,6 +123,8 @@ class _Builder:
             items = [Expr(op="range", args=(self.expr(i.left), self.expr(i.right)), text=_text(i))
                      if i.kind == _EK.ValueRange else self.expr(i) for i in e.rangeList]
             return Expr(op="inside", args=(value, *items), width=1, text=text)
+        if kind == _EK.Call and e.subroutineName in ("$signed", "$unsigned") and len(e.arguments) == 1:
+            return Expr(op="conv", args=(self.expr(e.arguments[0]),), width=width, signed=signed, text=text)
         return _unknown(text, width)
 
     def _constant(self, e) -> int | None:

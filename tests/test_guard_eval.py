@@ -1,0 +1,154 @@
+"""Guards evaluated on recorded state, frontier prefixes, closeness and the code view: pure,
+no simulator (the traces are written by hand, as the state probe would record them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from verilogreader.coverage.guards import Recording, chain, closeness, distance, evaluate, frontier
+from verilogreader.coverage.state import StateTrace, decision_signals, driven_values
+from verilogreader.design.reader import read_design
+from verilogreader.engine.campaign import new_state
+from verilogreader.engine.llm_strategy import LLMPolicy, LLMSource
+from verilogreader.llm import code_view, context
+from verilogreader.llm.prompts import Prompts
+from verilogreader.store.manifest import read_benchmark
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+DEEP = "seq_lock.v:51:17:if"  # if (step == STEP_LAST), inside valid and code == expected
+
+
+@pytest.fixture(scope="module")
+def seq_lock():
+    return read_benchmark(BENCHMARKS / "seq_lock")[1]
+
+
+def _design(tmp_path, body: str, ports: str = "input wire clk, input wire [7:0] din, input wire [3:0] a"):
+    path = tmp_path / "t.v"
+    path.write_text(f"module t ({ports}, output reg y);\n{body}\nendmodule\n")
+    return read_design([path], top="t")
+
+
+def _guard(design, line: int, kind: str = "if"):
+    point = next(p for p in design.branch_points if p.line == line and p.kind.value == kind)
+    assert point.guard is not None
+    return point.guard
+
+
+def test_parameters_are_values_and_widths_wrap_as_in_verilog(tmp_path):
+    design = _design(tmp_path, """
+    localparam [7:0] MULT = 8'd37;
+    reg [5:0] s;
+    always @* begin
+        if (din == {2'b00, s} * MULT + 8'd11) y = 1;
+        else y = 0;
+        if ($signed(a) < -4'sd2) y = 1;
+    end""")
+    eq = _guard(design, 6)
+    assert evaluate(eq, {"s": 7, "din": (7 * 37 + 11) % 256}.get) == 1  # 270 wraps to 14 in 8 bits
+    assert evaluate(eq, {"s": 7, "din": 13}.get) == 0
+    assert distance(eq, {"s": 7, "din": 10}.get) == 4
+    assert distance(eq, {"s": 7, "din": 13}.get, want=False) == 0
+    less = _guard(design, 8)
+    assert evaluate(less, {"a": 0b1101}.get) == 1  # -3 < -2
+    assert evaluate(less, {"a": 0b0001}.get) == 0
+    assert distance(less, {"a": 0b1111}.get) == 2  # -1 is 2 steps above -3
+
+
+def test_unknown_values_stay_unknown_unless_the_other_side_decides(seq_lock):
+    valid_and_code = _guard(seq_lock, 50)  # code == expected
+    assert evaluate(valid_and_code, {"code": 5}.get) is None
+    assert distance(valid_and_code, {"code": 5}.get) is None
+    guards = [c.expr for c in chain(seq_lock, seq_lock.point(DEEP))]
+    both = guards[2].model_copy(update={"op": "&&", "args": (guards[2], guards[3]), "width": 1})
+    assert evaluate(both, {"valid": 0}.get) == 0  # valid = 0 decides without `expected`
+    assert evaluate(both, {"valid": 1}.get) is None
+
+
+def _lock_recording(seq_lock, codes: list[int], label: str = "r") -> Recording:
+    """What the probe records for a sequence of valid codes: step/expected per cycle."""
+    right = [0x3C, 0xA7, 0x11, 0xF0, 0x5E, 0x92, 0]
+    steps, step = [], 0
+    for code in codes:
+        steps.append(step)
+        step = step + 1 if code == right[step] else 0
+    cycles = [{"valid": 1, "code": c} for c in codes]
+    trace = StateTrace(cycles=len(codes), values={"step": steps, "expected": [right[s] for s in steps],
+                                                   "fails": [0] * len(codes), "open": [0] * len(codes)})
+    return Recording(label, cycles, trace)
+
+
+def test_the_frontier_is_the_recorded_cycle_nearest_to_the_hole_with_the_shortest_prefix(seq_lock):
+    point = seq_lock.point(DEEP)
+    shallow = _lock_recording(seq_lock, [0x3C, 0xA7, 0x00], "shallow")
+    deep = _lock_recording(seq_lock, [0x01, 0x3C, 0xA7, 0x11, 0xF0, 0x00, 0x3C], "deep")
+    found = frontier(seq_lock, point, [shallow, deep])
+    assert found is not None and found.recording.label == "deep"
+    assert found.cycle == 5 and found.values["step"] == 4  # step 4: one correct code from step 5
+    assert found.prefix == deep.cycles[:5]
+    assert found.inputs == {"rst_n": 1, "valid": 1, "code": 0xF0, "lock": 0}  # held after the prefix
+    texts = [c.text for c in chain(seq_lock, point)]
+    held = dict(zip(texts, (s.held for s in found.statuses)))
+    assert held["step == STEP_LAST"] is False and held["!(step == S_OPEN)"] is True
+    start = context.start_of(seq_lock, point, found)
+    assert "step = 4" in start.values and "step == STEP_LAST" in start.fails
+    assert frontier(seq_lock, point, []) is None
+
+
+def test_closeness_says_how_far_the_chain_got_and_the_closest_value(seq_lock):
+    point = seq_lock.point(DEEP)
+    attempt = _lock_recording(seq_lock, [0x3C, 0xA7, 0x11, 0x00])
+    found = closeness(seq_lock, point, [attempt])
+    assert found.held == 4 and found.failed_closest["step"] == 2 and found.failed_distance == 3
+    text = context.closeness_text(seq_lock, "H16", point, found, offset=0)
+    assert text.startswith("H16: code == expected held at cycle 1") and "closest: step = 2" in text
+
+
+def test_inputs_come_from_the_stimulus_held_between_writes(seq_lock):
+    values = driven_values(seq_lock, [{"valid": 1}, {}, {"code": 7, "valid": 0}])
+    assert values["valid"] == [1, 1, 0] and values["code"] == [0, 0, 7] and values["rst_n"] == [1, 1, 1]
+    assert "step" in decision_signals(seq_lock) and "code" not in decision_signals(seq_lock)
+
+
+def test_the_code_view_shows_the_hole_its_guards_and_what_drives_them(seq_lock):
+    listing = code_view.relevant_code(seq_lock, [seq_lock.point(DEEP)])
+    (file, items), = listing
+    lines = {item[0] for item in items if item}
+    assert {49, 50, 51, 52} <= lines  # the enclosing arms and the hole's own arm
+    assert {36, 37} <= lines  # `expected` for steps 4 and 5 (the guard compares code with it)
+    assert 56 in lines  # step <= step + 1: how `step` gets there (one level back)
+    assert None in items and 68 not in lines  # gaps are marked, unrelated code left out
+
+
+class Unused:
+    """Stands where the chat client goes; the request is only built here, never sent."""
+
+    model = "unused"
+
+
+def test_a_large_design_shows_only_the_code_around_its_holes_and_fits_the_context(tmp_path):
+    arms = "\n".join(f"            8'd{i}: if (din == 8'd{(i * 7) % 256} && a == 4'd{i % 16}) y <= 1'b1; else y <= 1'b0;"
+                     for i in range(240))
+    design = _design(tmp_path, f"""
+    reg [7:0] st;
+    always @(posedge clk) begin
+        st <= st + din;
+        case (st)
+{arms}
+            default: y <= 1'b0;
+        endcase
+    end""")
+    assert code_view.estimate_tokens(design.sources[design.files[0]]) > 4000
+    policy = LLMPolicy(context_tokens=4096, answer_tokens=1024)
+
+    source = LLMSource(design, Unused(), Prompts(), policy)
+    state = new_state(design)
+    shown = context.holes(design, state.coverage, policy.holes_shown)
+    messages, answer_tokens, kept = source._fitted_request(shown, state)
+    prompt = sum(code_view.estimate_tokens(m["content"]) for m in messages)
+    assert prompt + answer_tokens <= policy.context_tokens and answer_tokens >= policy.min_answer_tokens
+    text = messages[-1]["content"]
+    assert "  ..." in text and f"8'd{239}:" not in text  # the listing, not the whole source
+    assert kept
