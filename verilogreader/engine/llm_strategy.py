@@ -24,6 +24,7 @@ from verilogreader.llm import code_view, context
 from verilogreader.llm.answer import ask
 from verilogreader.llm.interface import ChatClient
 from verilogreader.llm.prompts import Prompts
+from verilogreader.llm.server import DEFAULT_CTX
 from verilogreader.stimuli.schema import MAX_CYCLES_PER_SEQUENCE, Sequence
 
 
@@ -40,7 +41,7 @@ class LLMPolicy:
     answer_tokens: int = 1024
     history_shown: int = 4
     seconds: float | None = None  # the campaign's time budget: every LLM call ends within it
-    context_tokens: int = 8192  # the model's context: prompt + answer must fit (local server: n_ctx)
+    context_tokens: int = DEFAULT_CTX  # the model's context (the local server's n_ctx): prompt + answer fit in it
     min_answer_tokens: int = 384  # below this an answer of a few sequences gets cut: shrink the prompt
     source_tokens: int = 1200  # the whole source is shown when it fits this; else the lines around the holes
 
