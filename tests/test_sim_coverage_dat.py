@@ -33,14 +33,17 @@ def test_mapping_of_if_implicit_else_and_implicit_default() -> None:
             "  end\n"
             "endmodule\n")
 
-    def point(kind: BranchKind, line: int, col: int, span: tuple[int, int]) -> BranchPoint:
+    def point(kind: BranchKind, line: int, col: int, span: tuple[int, int], keyword: int = 0) -> BranchPoint:
         return BranchPoint(id=f"m.v:{line}:{col}:{kind.value}", module="m", file="m.v", line=line, column=col,
-                           kind=kind, condition="", span=span)
+                           kind=kind, condition="", span=span, keyword=keyword)
 
     then = text.index("q <= 1;")
     item = text.index("q <= 0;")
-    points = [point(BranchKind.IF, 3, 5, (then, then + 7)), point(BranchKind.ELSE_IMPLICIT, 3, 5, (then + 7, then + 7)),
-              point(BranchKind.CASE_ITEM, 5, 7, (item, item + 7)), point(BranchKind.CASE_DEFAULT_IMPLICIT, 4, 5, (0, 0))]
+    if_at, case_at = text.index("if (a)"), text.index("case (s)")
+    points = [point(BranchKind.IF, 3, 5, (then, then + 7)),
+              point(BranchKind.ELSE_IMPLICIT, 3, 5, (then + 7, then + 7), if_at),
+              point(BranchKind.CASE_ITEM, 5, 7, (item, item + 7)),
+              point(BranchKind.CASE_DEFAULT_IMPLICIT, 4, 5, (0, 0), case_at)]
     design = Design(top="m", files=["m.v"], sources={"m.v": text}, modules=["m"],
                     ports=[Port(name="clk", direction="input", width=1)], branch_points=points)
     dat = "\n".join([_line("/b/m.v", 2, 3, "line", "block", "2,4", 3), _line("/b/m.v", 3, 5, "branch", "if", "3", 1),
