@@ -15,6 +15,9 @@ What Verilator 5.48 (`--coverage-line`) reports, measured on this project's test
   (it counts up per ternary on the line); we pair them in order with the ternaries of that
   line sorted by the position of their `?` (outer before inner for `a ? (b ? x : y) : z`,
   which is what Verilator emits). When the numbers differ, that line's ternaries stay unobserved.
+- code from a macro: the copy Verilator compiles has each macro use expanded on its own line
+  (`Design.sim_source`), so its points sit at that copy's real columns like any others; lines
+  and columns here are those of that copy, offsets are characters (not bytes).
 Every mapping is a signed sum of counts ("formula"); a point is hit when its sum is > 0.
 """
 
