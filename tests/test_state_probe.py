@@ -14,6 +14,7 @@ import pytest
 
 from verilogreader.coverage.state import decision_signals
 from verilogreader.design.reader import read_design
+from verilogreader.engine.campaign import Budget, run_campaign
 from verilogreader.sim import make_simulator
 from verilogreader.stimuli.schema import Sequence
 from verilogreader.store.corpus import load_corpus
@@ -67,3 +68,31 @@ def test_a_corpus_without_traces_stays_valid_and_one_with_them_reloads(tmp_path)
     with_trace.write_text(json.dumps({**base, "sequences": [{"cycles": [{"en": 1}, {}], "trace": trace}]}))
     loaded = load_corpus(with_trace).sequences[0].trace
     assert loaded is not None and loaded.values["count"] == [0, None] and loaded.at("count", 1) is None
+
+
+class _Traced:
+    """A stimulus source that asks for the state probe, as the LLM strategies do."""
+
+    name = "given"
+
+    def __init__(self, batches, signals) -> None:
+        self.sequences, self.signals = list(batches), tuple(signals)
+
+    def next_batch(self, cycles, state):
+        state.trace_signals = self.signals
+        return self.sequences.pop(0) if self.sequences else []
+
+
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_a_corpus_entry_whose_replay_covers_something_else_is_reported(tmp_path, sim):
+    design = read_design([DESIGN.parent / "sticky.v"], top="sticky")
+    simulator = make_simulator(sim, design, tmp_path)
+    first = Sequence(cycles=[{"go": 1}, {"go": 0}, {}])
+    second = Sequence(cycles=[{"b": 1}, {}])  # `seen && b` only because `seen` survived the reset
+    # batch 2 repeats `first` (nothing new, so no corpus entry): only `second` is replayed, alone
+    source = _Traced([[first], [first, second]], decision_signals(design))
+    state = run_campaign(design, simulator, source, Budget(cycles=100))
+    assert len(state.corpus) == 2 and set(state.traces) == {0, 1}
+    problems = [p for p in state.problems if "not deterministic" in p]
+    assert len(problems) == 1 and "corpus sequence 2" in problems[0]
+    assert state.traces[0].values["seen"][1:] == [1, 1]

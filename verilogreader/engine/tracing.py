@@ -2,9 +2,10 @@
 
 Only corpus entries and the batches a source asks for are traced, so random batches keep
 their speed. A corpus entry found by an untraced batch is replayed once with the state
-probe; the replay must cover exactly what the first run covered, or the simulation is not
-deterministic for this design (a simulator bug, an uninitialised register read as random,
-`$random` in the design ...): the run says so in its problems.
+probe; the replay must cover exactly what the first run covered, or the sequence does not
+depend on its inputs alone (a register the reset does not set keeps what the sequence before
+left, `$random` in the design, a simulator bug ...): the run says so in its problems, and the
+frontier prefixes taken from such a design may not reach the state they were recorded in.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def record_state(state: CampaignState, simulator: Simulator, batch: list[Sequenc
                 f"not deterministic: corpus sequence {index + 1} replayed with the state probe covered "
                 f"{len(outcome.covered)} points instead of {len(entry.covered)}"
                 + (f" (lost {', '.join(lost[:3])})" if lost else "") + (f" (gained {', '.join(gained[:3])})" if gained else "")
+                + ": the design keeps state across its reset (a register the reset does not set) or the"
+                " simulation is not deterministic"
             )
         if outcome.trace is not None:
             state.traces[index] = outcome.trace
