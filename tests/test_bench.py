@@ -18,7 +18,7 @@ from verilogreader.bench.runner import BenchRunner, CellPlan
 from verilogreader.bench.suite import read_entry, suite_entries
 from verilogreader.engine.llm_strategy import LLMPolicy
 from verilogreader.engine.strategies import LLMParts
-from verilogreader.errors import UsageError
+from verilogreader.errors import DesignError, UsageError
 from verilogreader.llm.prompts import Prompts
 from verilogreader.store.bench_file import load_bench
 
@@ -41,6 +41,8 @@ def test_suite_finds_manifests_plain_folders_and_loose_files(suite):
     assert [(e.name, e.category) for e in entries] == [("alu", "simple"), ("lockdir", ""), ("mux", "")]
     assert [read_entry(e).top for e in entries] == ["alu", "lock", "mux"]
     assert [e.name for e in suite_entries([suite / "alu"])] == ["alu"], "a benchmark folder is one design"
+    assert [e.name for e in suite_entries([suite / "lockdir"])] == ["lock"], "a suite argument's loose files are designs"
+    assert [e.paths for e in suite_entries([suite / "mux.v"])] == [(suite / "mux.v",)], "so is a file argument"
     (suite / "other").mkdir()
     (suite / "other" / "mux.v").write_text((suite / "mux.v").read_text())
     with pytest.raises(UsageError, match="two designs are named"):
@@ -109,6 +111,87 @@ def test_a_design_that_cannot_be_read_is_skipped_with_its_error(suite, tmp_path)
     bench = load_bench(out / "bench.json")
     assert "broken.v:2" in bench.skipped["broken"] and {c.design for c in bench.cells} == {"alu", "lockdir", "mux"}
     assert "broken.v:2" in (out / "report.md").read_text()
+
+
+TOP_A = """\
+module top(input logic clk, input logic rst, input logic [3:0] x, output logic y);
+  always_ff @(posedge clk) begin
+    if (rst) y <= 0;
+    else if (x == 4'd5) y <= 1;
+    else y <= 0;
+  end
+endmodule
+"""
+# Icarus (11, 12 and 13) has no covergroups; pyslang reads them: the design reads, but cannot build
+NO_ICARUS = """\
+module cover_x(input logic clk, input logic rst, input logic [1:0] x, output logic y);
+  covergroup cx @(posedge clk);
+    coverpoint x;
+  endgroup
+  cx c = new;
+  always_ff @(posedge clk) begin
+    if (rst) y <= 0;
+    else y <= (x == 2'd3);
+  end
+endmodule
+"""
+
+
+@pytest.mark.sim
+def test_loose_files_of_a_suite_folder_are_one_design_each(tmp_path):
+    """Two loose files that both define `module top` are two designs, not one that cannot build."""
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "a.sv").write_text(TOP_A)
+    (loose / "b.sv").write_text(TOP_A.replace("x == 4'd5", "x > 4'd9"))
+    out = tmp_path / "bench"
+    result = cli("bench", str(loose), "--strategies", "random", "--seeds", "2", "--budget-cycles", "300", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    bench = load_bench(out / "bench.json")
+    assert sorted(bench.designs) == ["a", "b"] and bench.skipped == {} and bench.failed == {}
+    assert {(d.top, tuple(d.files)) for d in bench.designs.values()} == {("top", (str(loose / "a.sv"),)), ("top", (str(loose / "b.sv"),))}
+    assert sorted(c.key for c in bench.cells) == [(d, "random", s) for d in ("a", "b") for s in (1, 2)]
+    for cell in bench.cells:
+        assert cell.reachable == len(bench.designs[cell.design].points) == 4
+        assert cell.covered >= 2, "reset and the final else are covered by any random run"
+
+
+def test_a_loose_file_needing_a_sibling_says_to_use_a_subfolder(tmp_path):
+    (tmp_path / "sub.v").write_text("module sub(input a, output y);\n  assign y = a ? 1'b1 : 1'b0;\nendmodule\n")
+    (tmp_path / "wrap.v").write_text("module wrap(input a, output y);\n  sub u(.a(a), .y(y));\nendmodule\n")
+    entry = next(e for e in suite_entries([tmp_path]) if e.name == "wrap")
+    with pytest.raises(DesignError, match="unknown module 'sub'(.|\n)*put the files of one design in a subfolder"):
+        read_entry(entry)
+
+
+@pytest.mark.sim
+def test_a_design_that_cannot_build_is_listed_as_skipped_with_its_error(suite, tmp_path):
+    (suite / "cover_x.sv").write_text(NO_ICARUS)
+    out = tmp_path / "bench"
+    result = cli("bench", str(suite), "--strategies", "random", "--seeds", "2", "--budget-cycles", "200", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("skipped cover_x: icarus could not build it") == 1, result.stderr
+    bench = load_bench(out / "bench.json")
+    reason = bench.skipped["cover_x"]
+    assert reason.startswith("icarus could not build it: icarus compile of cover_x failed") and "cover_x.sv:2" in reason
+    assert "cover_x" not in bench.designs and {c.design for c in bench.cells} == {"alu", "lockdir", "mux"}
+    assert bench.failed == {}
+    assert "cover\\_x: icarus could not build it" in (out / "report.md").read_text()
+    assert "cover_x: icarus could not build it" in (out / "report.html").read_text()
+
+
+@pytest.mark.sim
+def test_a_bench_where_every_cell_failed_is_a_tool_error(tmp_path):
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "cover_x.sv").write_text(NO_ICARUS)
+    out = tmp_path / "bench"
+    result = cli("bench", str(suite), "--strategies", "random", "--seeds", "2", "--budget-cycles", "200", "--out", str(out))
+    assert result.returncode == 2, result.stdout
+    assert "error: the bench measured nothing: designs skipped: cover_x" in result.stderr
+    assert "Traceback" not in result.stderr and "Warning" not in result.stderr
+    bench = load_bench(out / "bench.json")
+    assert bench.cells == [] and "cover_x" in bench.skipped and (out / "report.md").is_file()
 
 
 def test_a_bench_file_of_another_kind_is_refused(tmp_path):

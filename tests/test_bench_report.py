@@ -181,6 +181,20 @@ def test_markdown_report():
     assert "Changes against" not in text
 
 
+def test_reports_list_skipped_designs_and_cells_without_a_result():
+    partial = bench().model_copy(update={
+        "skipped": {"fsm": "icarus could not build it: fsm.sv:6: sorry: <cast>"},
+        "failed": {"lock/llm-seed2": "harness error during sequence 3"},
+    })
+    text = bench_markdown(partial)
+    assert "Not benched (the design could not be read or built):\n\n- fsm: icarus could not build it: fsm.sv:6: sorry: \\<cast\\>" in text
+    assert "Cells without a result (rerun the same command to retry them):\n\n- lock/llm-seed2: harness error during sequence 3" in text
+    html = bench_html(partial)
+    assert "<li>fsm: icarus could not build it: fsm.sv:6: sorry: &lt;cast&gt;</li>" in html
+    assert "<li>lock/llm-seed2: harness error during sequence 3</li>" in html
+    assert "without a result" not in bench_markdown(bench()) + bench_html(bench())
+
+
 def test_markdown_marks_regressions():
     old = make_bench([make_cell("lock", "random", s, [(100, 10)]) for s in (1, 2, 3)], {"lock": LOCK})
     text = bench_markdown(bench(), old, old_name="bench-old.json")

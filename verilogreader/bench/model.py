@@ -109,7 +109,8 @@ class Bench(_Model):
     machine: dict[str, str | int] = {}
     wall_seconds: float = Field(0.0, description="bench wall time, summed over resumed sessions")
     designs: dict[str, DesignInfo] = {}
-    skipped: dict[str, str] = Field({}, description="design name -> why it could not be benched")
+    skipped: dict[str, str] = Field({}, description="design name -> why it could not be read or built")
+    failed: dict[str, str] = Field({}, description="cell folder (design/strategy-seedN) -> why it has no result; rerun to retry")
     cells: list[Cell] = []
 
     def cell(self, design: str, strategy: str, seed: int) -> Cell | None:

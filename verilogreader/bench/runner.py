@@ -20,7 +20,7 @@ from verilogreader.design.model import Design
 from verilogreader.engine.campaign import Budget, CampaignState, StopReason, run_campaign
 from verilogreader.engine.llm_strategy import LLMSource
 from verilogreader.engine.strategies import LLMParts, make_source
-from verilogreader.errors import VerilogReaderError
+from verilogreader.errors import SimulationFailed, SimulatorNotFound, VerilogReaderError
 from verilogreader.report.documents import campaign_corpus
 from verilogreader.sim.interface import Simulator
 from verilogreader.sim.registry import make_simulator
@@ -68,6 +68,7 @@ class BenchRunner:
         self._stop = threading.Event()
         self._builds: dict[str, Simulator] = {}
         self._build_locks = {name: threading.Lock() for name in designs}
+        self.build_errors: dict[str, str] = {}  # design -> why its simulator build failed (built once)
 
     def stop(self) -> None:
         self._stop.set()
@@ -102,9 +103,17 @@ class BenchRunner:
 
     def _simulator(self, name: str) -> Simulator:
         with self._build_locks[name]:  # one build per design, shared by its cells
+            if name in self.build_errors:  # its other cells fail at once, without rebuilding
+                raise SimulationFailed(self.build_errors[name])
             if name not in self._builds:
                 work = self.out_dir / "work" / name
-                self._builds[name] = make_simulator(self.simulator_name, self.designs[name], work, self.timeout_s)
+                try:
+                    self._builds[name] = make_simulator(self.simulator_name, self.designs[name], work, self.timeout_s)
+                except SimulatorNotFound:
+                    raise  # no design can run: the bench stops with how to install it
+                except VerilogReaderError as error:
+                    self.build_errors[name] = str(error)
+                    raise
             return self._builds[name]
 
     def _run_cell(self, plan: CellPlan, started: Callable[[CellPlan], None]) -> tuple[Cell | None, str | None]:
@@ -119,6 +128,8 @@ class BenchRunner:
             source, llm_source = make_source(design, plan.strategy, plan.seed, self.llm, log)
             recorder = _Recorder(llm_source)
             state = run_campaign(design, simulator, _Stoppable(source, self._stop), self.budget, recorder)
+        except SimulatorNotFound:
+            raise
         except VerilogReaderError as error:
             return None, str(error)
         if state.stop_reason is StopReason.INTERRUPTED:

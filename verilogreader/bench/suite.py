@@ -1,5 +1,10 @@
-"""Which designs a bench covers: benchmark folders (with manifest.toml), folders of .v/.sv
-files (one design per folder) and loose .v/.sv files (one design each, top inferred)."""
+"""Which designs a bench covers.
+
+Each argument is a benchmark folder (it holds a manifest.toml: one design), a .v/.sv file (one
+design) or a suite folder. In a suite folder every subfolder with a manifest.toml or .v/.sv
+files is one design, and every loose .v/.sv file is one design of its own, top inferred: a
+suite's loose files are never joined into one design (same-named modules in them would clash).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verilogreader.design.model import Design
-from verilogreader.errors import UsageError
+from verilogreader.errors import DesignError, UsageError
 from verilogreader.store.manifest import load_manifest, read_paths
 
 VERILOG = ("*.v", "*.sv")
@@ -28,15 +33,20 @@ def suite_entries(dirs: list[Path]) -> list[SuiteEntry]:
     """Every design under the given folders, sorted by name; names must be unique."""
     entries: list[SuiteEntry] = []
     for root in dirs:
-        if not root.is_dir():
-            raise UsageError(f"{root} is not a folder")
-        if (root / "manifest.toml").is_file() or (_sources(root) and not _design_folders(root)):
+        if root.is_file() and root.suffix in (".v", ".sv"):
+            entries.append(_loose(root))
+        elif (root / "manifest.toml").is_file():
             entries.append(_entry(root))
-            continue
-        entries += [_entry(folder) for folder in _design_folders(root)]
-        entries += [SuiteEntry(path.stem, "", (path,)) for path in _sources(root)]
+        elif root.is_dir():
+            entries += [_entry(folder) for folder in _design_folders(root)]
+            entries += [_loose(path) for path in _sources(root)]
+        else:
+            raise UsageError(f"{root} is neither a folder nor a .v/.sv file")
     if not entries:
-        raise UsageError(f"no designs in {', '.join(map(str, dirs))} (benchmark folders or .v/.sv files)")
+        raise UsageError(
+            f"no designs in {', '.join(map(str, dirs))}: a suite folder holds benchmark folders, "
+            "folders of .v/.sv files or loose .v/.sv files"
+        )
     names = [e.name for e in entries]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
@@ -58,5 +68,17 @@ def _entry(folder: Path) -> SuiteEntry:
     return SuiteEntry(folder.name, "", (folder,))
 
 
+def _loose(path: Path) -> SuiteEntry:
+    return SuiteEntry(path.stem, "", (path,))
+
+
 def read_entry(entry: SuiteEntry) -> Design:
-    return read_paths(list(entry.paths))
+    try:
+        return read_paths(list(entry.paths))
+    except DesignError as error:
+        if entry.paths[0].is_file() and "unknown module" in str(error):
+            raise DesignError(
+                f"{error}\n(a loose file of a suite folder is a design of its own: put the files "
+                "of one design in a subfolder of the suite)"
+            ) from None
+        raise

@@ -163,7 +163,7 @@ def run(
 def bench(
     suites: Annotated[
         Optional[list[Path]],
-        typer.Argument(help="Suite folders: benchmark folders, folders of .v/.sv files, or loose files (default: ./benchmarks).", show_default=False),
+        typer.Argument(help="Suite folders (each subfolder or loose .v/.sv file in them is a design), benchmark folders or .v/.sv files (default: ./benchmarks).", show_default=False),
     ] = None,
     strategies: Annotated[str, typer.Option("--strategies", help="Comma-separated strategies to compare.")] = "random,random-dict,llm,hybrid",
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds 1..N per design and strategy.")] = 3,

@@ -16,7 +16,7 @@ from verilogreader.bench.model import LLM_FACTS, Bench, BenchSettings, Cell
 from verilogreader.bench.runner import BenchRunner, CellPlan, design_info
 from verilogreader.bench.suite import read_entry, suite_entries
 from verilogreader.engine.strategies import LLM_STRATEGIES, LLMParts, check_strategy, llm_policy
-from verilogreader.errors import UsageError, VerilogReaderError
+from verilogreader.errors import SimulationFailed, UsageError, VerilogReaderError
 from verilogreader.llm.connect import open_chat_client
 from verilogreader.llm.cache import responses_folder
 from verilogreader.llm.prompts import Prompts
@@ -67,10 +67,12 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
         except VerilogReaderError as error:
             bench.skipped[entry.name] = str(error)
             err.print(f"[yellow]skipped {entry.name}:[/] {error}", highlight=False)
+            bench.designs.pop(entry.name, None)
             continue
         bench.skipped.pop(entry.name, None)
         known = bench.designs.get(entry.name)  # its unobserved points are known once built: keep them
         bench.designs[entry.name] = design_info(entry.name, entry.category, design, known.unobserved if known else None)
+    bench.failed = {cell: why for cell, why in bench.failed.items() if cell.split("/")[0] in designs}
     plans = [
         CellPlan(name, strategy, seed)
         for name in designs
@@ -86,8 +88,15 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
     base_seconds = bench.wall_seconds
 
     def record(plan: CellPlan, cell: Cell | None, error: str | None) -> None:
-        if error:
-            err.print(f"[yellow]{plan.folder}: {error}[/]", highlight=False)
+        bench.failed.pop(plan.folder, None)
+        if plan.design in runner.build_errors:  # the design, not the cell, failed: skip it once
+            if plan.design not in bench.skipped:
+                bench.skipped[plan.design] = f"{request.sim} could not build it: {error}"
+                bench.designs.pop(plan.design, None)
+                err.print(f"[yellow]skipped {plan.design}:[/] {bench.skipped[plan.design]}", highlight=False)
+        elif error:
+            bench.failed[plan.folder] = error
+            err.print(f"[yellow]{plan.folder} failed:[/] {error}", highlight=False)
         if cell is not None:
             bench.cells.append(cell)
             if (unobserved := runner.unobserved(plan.design)) is not None:
@@ -115,7 +124,23 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
             bench.cells.sort(key=lambda c: (c.design, bench.strategies.index(c.strategy), c.seed))
             save_bench(bench_file, bench)
             write_reports(bench, older, request.out_dir, old_name=str(request.compare))
+    if bench.failed:
+        err.print(f"[yellow]{len(bench.failed)} cells have no result (rerun the same command to retry them):[/] "
+                  + ", ".join(bench.failed), highlight=False)
+    if not bench.cells:
+        raise SimulationFailed(_nothing_measured(bench, request.out_dir))
     return bench
+
+
+def _nothing_measured(bench: Bench, out_dir: Path) -> str:
+    """Why a bench has no result at all: it must not pass as an empty, successful report."""
+    why = []
+    if bench.failed:
+        first = next(iter(bench.failed.values())).splitlines()[0]
+        why.append(f"every cell failed ({len(bench.failed)}; the first: {first})")
+    if bench.skipped:
+        why.append(f"designs skipped: {', '.join(bench.skipped)}")
+    return f"the bench measured nothing: {'; '.join(why) or 'no cell ran'}; see {out_dir / 'report.md'}"
 
 
 def write_reports(bench: Bench, older: Bench | None, out_dir: Path, old_name: str = "") -> None:
@@ -152,8 +177,9 @@ def _run_with_progress(runner: BenchRunner, plans: list[CellPlan], jobs: int, re
 
         def finished_line(plan: CellPlan, cell: Cell | None, error: str | None) -> None:
             record(plan, cell, error)
-            if cell is not None:
-                out.print(f"[{next(count)}/{len(plans)}] {_cell_line(cell)}", highlight=False)
+            if cell is not None or error:
+                line = _cell_line(cell) if cell else f"{plan.design} {plan.strategy} seed {plan.seed}: no result"
+                out.print(f"[{next(count)}/{len(plans)}] {line}", highlight=False)
 
         runner.run(plans, jobs, lambda plan: None, finished_line)
         return

@@ -165,8 +165,10 @@ def _suite(bench: Bench) -> list[str]:
         "Median final reachable coverage (%); the best of each design in bold.", "",
         *_table(["design", *(text(s) for s in summary.strategies)], rows), "",
         f"Bench wall time: {fmt_duration(bench.wall_seconds)}. Machine: {text(machine(bench))}.",
-        *(["", "Not benched (the design could not be read):", ""] if bench.skipped else []),
+        *(["", "Not benched (the design could not be read or built):", ""] if bench.skipped else []),
         *(f"- {text(name)}: {text(reason)}" for name, reason in bench.skipped.items()),
+        *(["", "Cells without a result (rerun the same command to retry them):", ""] if bench.failed else []),
+        *(f"- {text(cell)}: {text(reason)}" for cell, reason in bench.failed.items()),
     ]
 
 

@@ -46,7 +46,8 @@ def suite_chart(bench: Bench) -> bytes:
     axes.set_xticks(range(len(summary.designs)), summary.designs, rotation=30, ha="right", fontsize=8)
     axes.set_ylim(0, 105)
     axes.set_ylabel("median final % of reachable")
-    figure.legend(fontsize=7, ncols=len(summary.strategies), loc="outside upper center")  # bars reach 100%
+    if summary.strategies:  # an empty bench (nothing measured) has no bars to name
+        figure.legend(fontsize=7, ncols=len(summary.strategies), loc="outside upper center")  # bars reach 100%
     return _png(figure)
 
 
