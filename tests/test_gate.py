@@ -181,13 +181,27 @@ def test_replay_says_when_the_design_changed_and_which_sequences_lost_coverage(v
     assert lost and "no longer covers" in result.stdout
 
 
-def test_minimize_keeps_every_point_with_fewer_sequences(vending, tmp_path):
-    _, corpus = vending
-    result = cli("corpus", "minimize", corpus, "--out", tmp_path / "min.json")
+def replayed_points(corpus: Path, design: Path, out: Path) -> set[str]:
+    """The points a corpus covers when Icarus replays it (not what the file claims)."""
+    result = cli("replay", corpus, design, "--out", out)
     assert result.returncode == 0, result.stderr
-    before, after = load_corpus(corpus), load_corpus(tmp_path / "min.json")
-    assert after.covered() == before.covered()
-    assert len(after.sequences) <= len(before.sequences)
+    return {p["id"] for p in json.loads((out / "results.json").read_text())["points"] if p["covered"]}
+
+
+def test_minimize_keeps_every_point_with_fewer_sequences(vending, tmp_path):
+    design, recorded = vending
+    original = load_corpus(recorded)
+    # Redundant by construction: the run's corpus twice, as when two copies of one corpus are merged
+    redundant = tmp_path / "redundant.json"
+    write_json(redundant, original.model_copy(update={"sequences": original.sequences * 2}).model_dump())
+    result = cli("corpus", "minimize", redundant, "--out", tmp_path / "min.json")
+    assert result.returncode == 0, result.stderr
+    after = load_corpus(tmp_path / "min.json")
+    assert len(after.sequences) <= len(original.sequences) < 2 * len(original.sequences)
+    assert len({s.model_dump_json() for s in after.sequences}) == len(after.sequences), "no copy is kept"
+    assert after.covered() == original.covered()
+    covered = replayed_points(redundant, design, tmp_path / "all")
+    assert covered and replayed_points(tmp_path / "min.json", design, tmp_path / "min") == covered
 
 
 def test_minimize_keeps_reset_free_sequences_with_their_predecessor():
