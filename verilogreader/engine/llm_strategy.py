@@ -173,6 +173,8 @@ class LLMSource:
         )
         number = self.accounting.calls + 1
         self._account(number, answer, temperature, [h.alias for h in shown])
+        self.accounting.per_call[-1]["continued_from"] = {  # prefix cycles per shown hole
+            h.alias: frontiers[h.alias].cycle for h in shown if h.alias in frontiers}
         self._record_claims(number, answer.claims, state)
         self.log({"call": number, "temperature": temperature, "holes": [h.alias for h in shown], "exchanges": answer.exchanges})
         targets = [*answer.targets, *[""] * len(answer.sequences)][: len(answer.sequences)]
