@@ -1,19 +1,22 @@
 """The `verilogreader` command: the only module that prints, reads the terminal or exits.
 
-Exit codes: 0 ok, 1 coverage gate failed, 2 usage or tool error (never a traceback for those).
+Exit codes: 0 ok, 1 coverage gate failed, 2 usage or tool error (never a traceback for those),
+and 2 when interrupted (Ctrl-C, or SIGTERM from a CI cancel, `timeout` or `docker stop`): an
+interrupted run has no verdict, and 1 would read as "gate failed". What was found is saved first.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from verilogreader.errors import StimulusError, UsageError, VerilogReaderError
+from verilogreader.report.safe_text import shown
 
 app = typer.Typer(
     add_completion=False,
@@ -138,6 +141,7 @@ def run(
     """Simulate the design with a stimulus strategy and report its branch coverage."""
     from verilogreader.cli.run import RunRequest, execute_run
     from verilogreader.llm.settings import resolve_settings
+    from verilogreader.store.out_dir import claimed
 
     design = _read(files, top, include, define, param, clock, reset, reset_active_low)
     request = RunRequest(
@@ -156,7 +160,8 @@ def run(
         llm_calls=llm_calls,
         llm_tokens=llm_tokens,
     )
-    execute_run(design, request, out)
+    with claimed(out_dir):
+        execute_run(design, request, out)
 
 
 @app.command()
@@ -184,6 +189,7 @@ def bench(
     from verilogreader.cli.bench import BenchRequest, execute_bench
     from verilogreader.llm.settings import resolve_settings
     from verilogreader.report.tables import bench_summary_table
+    from verilogreader.store.out_dir import claimed
 
     request = BenchRequest(
         suites=suites or [Path("benchmarks")],
@@ -200,9 +206,10 @@ def bench(
         cache=cache,
         compare=compare,
     )
-    result = execute_bench(request, out, err)
+    with claimed(out_dir):
+        result = execute_bench(request, out, err)
     out.print(bench_summary_table(result))
-    out.print(f"bench: {out_dir / 'bench.json'}   reports: {out_dir / 'report.md'}, {out_dir / 'report.html'}", highlight=False)
+    out.print(f"bench: {shown(out_dir / 'bench.json')}   reports: {shown(out_dir / 'report.md')}, {shown(out_dir / 'report.html')}", highlight=False)
 
 
 Corpus = Annotated[Path, typer.Argument(help="Corpus JSON file (from `run`).", show_default=False)]
@@ -226,11 +233,14 @@ def replay(
 ) -> None:
     """Replay a corpus (no LLM) and report its coverage; say what changed if the design did."""
     from verilogreader.cli.gate import execute_replay, write_outputs
+    from verilogreader.store.out_dir import claimed
 
     design = _read(files, top, include, define, param, clock, reset, reset_active_low)
-    result = execute_replay(design, corpus, out=out, sim=sim, out_dir=out_dir, timeout=timeout)
-    write_outputs(design, result, {"command": "replay", "corpus": str(corpus)}, out_dir, None)
-    out.print(f"results and exports: {out_dir}", highlight=False)
+    with claimed(out_dir):
+        result = execute_replay(design, corpus, out=out, sim=sim, out_dir=out_dir, timeout=timeout)
+        write_outputs(design, result, {"command": "replay", "corpus": str(corpus)}, out_dir, None)
+    out.print(f"results and exports: {shown(out_dir)}", highlight=False)
+    _stop_if_interrupted(result.state)
 
 
 @app.command()
@@ -256,17 +266,21 @@ def gate(
 ) -> None:
     """Replay a corpus and fail (exit 1) below the coverage threshold or on a regression."""
     from verilogreader.cli.gate import execute_replay, gate_checks, print_gate, write_outputs
+    from verilogreader.store.out_dir import claimed
 
     design = _read(files, top, include, define, param, clock, reset, reset_active_low)
-    result = execute_replay(design, corpus, out=out, sim=sim, out_dir=out_dir, timeout=timeout)
-    checks = gate_checks(result, min_reachable, baseline, design)
     run_info = {
         "command": "gate",
         "corpus": str(corpus),
         "min_reachable": min_reachable,
         "baseline": str(baseline) if baseline else None,
     }
-    write_outputs(design, result, run_info, out_dir, checks)
+    with claimed(out_dir):
+        result = execute_replay(design, corpus, out=out, sim=sim, out_dir=out_dir, timeout=timeout)
+        interrupted = _was_interrupted(result.state)
+        checks = None if interrupted else gate_checks(result, min_reachable, baseline, design)  # no verdict when cut short
+        write_outputs(design, result, run_info, out_dir, checks)
+    _stop_if_interrupted(result.state)
     if not print_gate(out, design, result, checks):
         raise typer.Exit(1)
 
@@ -290,7 +304,7 @@ def corpus_minimize(
     save_corpus(target, smaller)
     out.print(
         f"{len(loaded.sequences)} -> {len(smaller.sequences)} sequences, "
-        f"{loaded.cycles:,} -> {smaller.cycles:,} cycles, covering the same {len(smaller.covered())} points: {target}",
+        f"{loaded.cycles:,} -> {smaller.cycles:,} cycles, covering the same {len(smaller.covered())} points: {shown(target)}",
         highlight=False,
     )
 
@@ -338,7 +352,19 @@ def export_test(
         module=to.stem,
     )
     write_text(to, text)
-    out.print(f"wrote {to}: {len(loaded.sequences)} sequences; run it with: python {to}", highlight=False)
+    out.print(f"wrote {shown(to)}: {len(loaded.sequences)} sequences; run it with: python {shown(to)}", highlight=False)
+
+
+def _was_interrupted(state) -> bool:
+    from verilogreader.engine.campaign import StopReason
+
+    return state.stop_reason is StopReason.INTERRUPTED
+
+
+def _stop_if_interrupted(state) -> None:
+    """The engine ends an interrupted campaign normally (so its results are saved): exit as interrupted."""
+    if _was_interrupted(state):
+        raise KeyboardInterrupt
 
 
 def _load_stimuli(path: Path, design):
@@ -355,15 +381,27 @@ def _load_stimuli(path: Path, design):
     return sequences
 
 
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: saved, stopped, exit code 2
+
+
+def _interrupted() -> None:
+    from verilogreader.sim.process import stop_all
+
+    stop_all()  # simulators of other threads (bench cells) end now, not at their time limit
+    err.print("interrupted")
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         code = app(standalone_mode=False)  # a typer.Exit comes back as its exit code here
     except VerilogReaderError as error:
-        err.print("[bold red]error:[/]", escape(str(error)), highlight=False)
+        err.print("[bold red]error:[/]", shown(error), highlight=False)
         sys.exit(2)
     except (KeyboardInterrupt, typer.Abort):
-        err.print("interrupted")
-        sys.exit(2)
+        _interrupted()
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except Exception as error:
@@ -373,9 +411,9 @@ def main() -> None:
             sys.exit(2)
         raise
     if code == TYPER_INTERRUPTED:
-        err.print("interrupted")
-        sys.exit(2)
+        _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
 
 
 TYPER_INTERRUPTED = 130  # typer turns Ctrl-C into this exit code; ours is 2, with a message
+EXIT_INTERRUPTED = 2

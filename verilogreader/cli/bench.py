@@ -21,6 +21,7 @@ from verilogreader.llm.connect import open_chat_client
 from verilogreader.llm.cache import responses_folder
 from verilogreader.llm.prompts import Prompts
 from verilogreader.llm.settings import LLMSettings
+from verilogreader.report.safe_text import shown
 from verilogreader.store.atomic import write_text
 from verilogreader.store.bench_file import load_bench, save_bench
 
@@ -66,7 +67,7 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
             designs[entry.name] = design = read_entry(entry)
         except VerilogReaderError as error:
             bench.skipped[entry.name] = str(error)
-            err.print(f"[yellow]skipped {entry.name}:[/] {error}", highlight=False)
+            err.print(f"[yellow]skipped {shown(entry.name)}:[/] {shown(error)}", highlight=False)
             bench.designs.pop(entry.name, None)
             continue
         bench.skipped.pop(entry.name, None)
@@ -82,7 +83,7 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
     ]
     done = len(designs) * len(strategies) * len(seeds) - len(plans)
     if done:
-        out.print(f"resuming {bench_file}: {done} cells already done, {len(plans)} to run", highlight=False)
+        out.print(f"resuming {shown(bench_file)}: {done} cells already done, {len(plans)} to run", highlight=False)
 
     started = time.monotonic()
     base_seconds = bench.wall_seconds
@@ -93,10 +94,10 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
             if plan.design not in bench.skipped:
                 bench.skipped[plan.design] = f"{request.sim} could not build it: {error}"
                 bench.designs.pop(plan.design, None)
-                err.print(f"[yellow]skipped {plan.design}:[/] {bench.skipped[plan.design]}", highlight=False)
+                err.print(f"[yellow]skipped {shown(plan.design)}:[/] {shown(bench.skipped[plan.design])}", highlight=False)
         elif error:
             bench.failed[plan.folder] = error
-            err.print(f"[yellow]{plan.folder} failed:[/] {error}", highlight=False)
+            err.print(f"[yellow]{shown(plan.folder)} failed:[/] {shown(error)}", highlight=False)
         if cell is not None:
             bench.cells.append(cell)
             if (unobserved := runner.unobserved(plan.design)) is not None:
@@ -117,7 +118,7 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
         try:
             _run_with_progress(runner, plans, request.jobs, record, out)
         except KeyboardInterrupt:
-            err.print(f"{len(bench.cells)} finished cells are saved in {bench_file}; run the same command again to continue")
+            err.print(f"{len(bench.cells)} finished cells are saved in {shown(bench_file)}; run the same command again to continue", highlight=False)
             raise
         finally:
             # cells arrive in completion order; the file keeps design, strategy, seed order
@@ -126,7 +127,7 @@ def execute_bench(request: BenchRequest, out: Console, err: Console) -> Bench:
             write_reports(bench, older, request.out_dir, old_name=str(request.compare))
     if bench.failed:
         err.print(f"[yellow]{len(bench.failed)} cells have no result (rerun the same command to retry them):[/] "
-                  + ", ".join(bench.failed), highlight=False)
+                  + shown(", ".join(bench.failed)), highlight=False)
     if not bench.cells:
         raise SimulationFailed(_nothing_measured(bench, request.out_dir))
     return bench
@@ -179,7 +180,7 @@ def _run_with_progress(runner: BenchRunner, plans: list[CellPlan], jobs: int, re
             record(plan, cell, error)
             if cell is not None or error:
                 line = _cell_line(cell) if cell else f"{plan.design} {plan.strategy} seed {plan.seed}: no result"
-                out.print(f"[{next(count)}/{len(plans)}] {line}", highlight=False)
+                out.print(f"[{next(count)}/{len(plans)}] {shown(line)}", highlight=False)
 
         runner.run(plans, jobs, lambda plan: None, finished_line)
         return
@@ -197,10 +198,10 @@ def _run_with_progress(runner: BenchRunner, plans: list[CellPlan], jobs: int, re
             running.discard(plan.folder)
             progress.update(task, advance=1, description=_running(running))
             if cell is not None:
-                progress.console.print(_cell_line(cell), highlight=False)
+                progress.console.print(shown(_cell_line(cell)), highlight=False)
 
         runner.run(plans, jobs, started, finished)
 
 
 def _running(cells: set[str]) -> str:
-    return f"running {', '.join(sorted(cells))}" if cells else ""
+    return shown(f"running {', '.join(sorted(cells))}") if cells else ""  # TextColumn reads markup

@@ -16,6 +16,7 @@ from verilogreader.engine.campaign import Budget, CampaignState, StopReason, run
 from verilogreader.errors import SimulationFailed, UsageError
 from verilogreader.report.annotate import uncovered_excerpts
 from verilogreader.report.documents import REPLAY_STRATEGY, campaign_corpus, results_document
+from verilogreader.report.safe_text import cell, shown
 from verilogreader.report.tables import excerpts_as_rich, summary_table, unobserved_text
 from verilogreader.engine.llm_strategy import LLMSource
 from verilogreader.engine.strategies import LLM_STRATEGIES, LLMParts, check_strategy, llm_policy, make_source
@@ -55,11 +56,17 @@ def execute_run(design: Design, request: RunRequest, out: Console) -> None:
     if not design.inputs:
         raise UsageError(f"design {design.top} has no inputs: there is nothing to drive")
     if not design.branch_points:
-        out.print(f"[yellow]note:[/] design {design.top} has no branch points; coverage is trivially complete")
+        out.print(f"[yellow]note:[/] design {shown(design.top)} has no branch points; coverage is trivially complete")
 
     out_dir = request.out_dir
+    if request.corpus_path is None and (out_dir / "corpus.json").exists():
+        # a new run would replace it: a 6-sequence corpus became 1 this way, silently
+        raise UsageError(
+            f"{out_dir / 'corpus.json'} is there from an earlier run: add --corpus {out_dir / 'corpus.json'} "
+            "to extend it, or give another --out"
+        )
     earlier = _earlier_corpus(request.corpus_path, design)
-    out.print(f"building {design.top} for {request.sim} ...")
+    out.print(f"building {shown(design.top)} for {shown(request.sim)} ...")
     simulator = make_simulator(request.sim, design, out_dir / "work", timeout_s=request.timeout)
     with ExitStack() as resources:
         source, llm_source = _strategy_source(design, request, resources, out)
@@ -91,6 +98,8 @@ def execute_run(design: Design, request: RunRequest, out: Console) -> None:
             state = run_campaign(design, simulator, source, budget, _Lines(out, saver))
         saver.update(state)
     _final_report(out, design, state, out_dir / "results.json", corpus_file, llm_source, request.sim)
+    if state.stop_reason is StopReason.INTERRUPTED:
+        raise KeyboardInterrupt  # saved and reported: now exit as interrupted
     if state.stop_reason is StopReason.NOTHING_SIMULATED:
         # A tool failure, not a coverage result: results.json says the same.
         raise SimulationFailed(
@@ -170,11 +179,11 @@ class _LivePanel:
         self.live, self.design, self.saver = live, design, saver
 
     def update(self, state: CampaignState) -> None:
-        table = Table(title=f"verilogreader run: {self.design.top}", show_header=False)
+        table = Table(title=cell(f"verilogreader run: {self.design.top}"), show_header=False)
         for key, value in _status(state, time.monotonic()).items():
-            table.add_row(key, value)
+            table.add_row(key, cell(value))
         for problem in state.problems[-3:]:
-            table.add_row("[yellow]problem[/]", problem)
+            table.add_row("[yellow]problem[/]", cell(problem))
         self.live.update(table)
         self.saver.update(state)
 
@@ -190,9 +199,9 @@ class _Lines:
         if state.cycles != self._cycles:
             self._cycles = state.cycles
             status = _status(state, time.monotonic())
-            self.out.print(" | ".join(f"{k}: {v}" for k, v in status.items() if k != "now"), highlight=False)
+            self.out.print(shown(" | ".join(f"{k}: {v}" for k, v in status.items() if k != "now")), highlight=False)
         for problem in state.problems[self._problems :]:
-            self.out.print(f"problem: {problem}", highlight=False)
+            self.out.print(f"problem: {shown(problem)}", highlight=False)
         self._problems = len(state.problems)
         self.saver.update(state)
 
@@ -227,12 +236,13 @@ def _final_report(
     out.print(summary_table(state.coverage, rows))
     if llm_source is not None:
         for claim in llm_source.accounting.claims:
-            out.print(f"[yellow]LLM claims {claim['hole']} unreachable (not trusted):[/] {claim['reason']}", highlight=False)
+            # the model's words: never markup (a "[/x]" raised MarkupError), never terminal control
+            out.print(f"[yellow]LLM claims {shown(claim['hole'])} unreachable (not trusted):[/] {shown(claim['reason'])}", highlight=False)
     for problem in dict.fromkeys(state.problems):
-        out.print(f"[yellow]problem:[/] {problem}", highlight=False)
+        out.print(f"[yellow]problem:[/] {shown(problem)}", highlight=False)
     wrong = state.coverage.unreachable_hit
     if wrong:
-        out.print(f"[yellow]note:[/] judged unreachable but hit: {', '.join(sorted(wrong))}")
+        out.print(f"[yellow]note:[/] judged unreachable but hit: {shown(', '.join(sorted(wrong)))}", highlight=False)
     unobserved = unobserved_text(design, state.coverage, simulator)
     if unobserved is not None:
         out.print(unobserved)
@@ -240,4 +250,4 @@ def _final_report(
     if excerpts:
         out.print("\n[bold]Uncovered reachable branches[/]")
         out.print(excerpts_as_rich(excerpts))
-    out.print(f"results: {results}   corpus: {corpus}", highlight=False)
+    out.print(f"results: {shown(results)}   corpus: {shown(corpus)}", highlight=False)

@@ -3,10 +3,14 @@ suite, the median final coverage of every design x strategy.
 
 Each figure gets its own Agg canvas (no pyplot state, safe without a display) and is kept
 small, so an HTML report embedding every chart of a 15-design suite stays a few MB.
+matplotlib's UserWarnings about a chart's looks (an empty legend, a collapsed axis) are
+silenced: they leaked into the bench's output, and a chart with no data is still a chart.
 """
 
 from __future__ import annotations
 
+import functools
+import warnings
 from io import BytesIO
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -20,18 +24,31 @@ SIZE = (6.0, 3.5)  # inches
 DPI = 90
 
 
+def _quiet(render):
+    @functools.wraps(render)
+    def quiet(*args, **kwargs):
+        with warnings.catch_warnings():  # reports are drawn in the main thread only
+            warnings.simplefilter("ignore", UserWarning)
+            return render(*args, **kwargs)
+
+    return quiet
+
+
+@_quiet
 def coverage_vs_cycles(bench: Bench, design: str) -> bytes:
     """Median covered % against cycles with a min-max band over seeds, every strategy; the x axis
     is logarithmic because most points are found early."""
     return _coverage(bench, design, stats.strategies(bench), "cycles", log=True)
 
 
+@_quiet
 def coverage_vs_llm_calls(bench: Bench, design: str) -> bytes | None:
     """The same against LLM calls, for the strategies that call an LLM; None when none ran."""
     names = [s for s in stats.strategies(bench) if s in stats.LLM_STRATEGIES and bench.cells_of(design, s)]
     return _coverage(bench, design, names, "llm_calls", log=False) if names else None
 
 
+@_quiet
 def suite_chart(bench: Bench) -> bytes:
     """Grouped bars: per design, the median final reachable % of each strategy."""
     summary = stats.suite(bench)
@@ -74,7 +91,8 @@ def _coverage(bench: Bench, design: str, names: list[str], axis: stats.Axis, *, 
     axes.set_ylabel("covered % of reachable")
     axes.set_title(design, fontsize=10)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=7, loc="lower right")
+    if axes.get_legend_handles_labels()[0]:  # a design whose cells all failed has no curve
+        axes.legend(fontsize=7, loc="lower right")
     return _png(figure)
 
 

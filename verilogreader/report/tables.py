@@ -8,24 +8,30 @@ from rich.text import Text
 from verilogreader.coverage.model import CoverageMap
 from verilogreader.design.model import Design
 from verilogreader.report.annotate import Excerpt, describe
+from verilogreader.report.safe_text import cell, printable
+
+
+def _add(table: Table, *values: str) -> None:
+    """A row of design or run text (names, conditions, reasons): shown as written, never as markup."""
+    table.add_row(*map(cell, values))
 
 
 def design_tables(design: Design) -> list[Table]:
     cr = design.clock_reset
-    summary = Table(title=f"Design {design.top}", show_header=False)
-    summary.add_row("files", ", ".join(design.files))
-    summary.add_row("modules", ", ".join(design.modules))
-    summary.add_row("clock", cr.clock or "none (combinational)")
+    summary = Table(title=cell(f"Design {design.top}"), show_header=False)
+    _add(summary, "files", ", ".join(design.files))
+    _add(summary, "modules", ", ".join(design.modules))
+    _add(summary, "clock", cr.clock or "none (combinational)")
     polarity = "active-low" if cr.reset_active_low else "active-high"
-    summary.add_row("reset", f"{cr.reset} ({polarity})" if cr.reset else "none")
+    _add(summary, "reset", f"{cr.reset} ({polarity})" if cr.reset else "none")
     reachable = len(design.reachable_points)
-    summary.add_row("branch points", f"{len(design.branch_points)} ({reachable} reachable)")
+    _add(summary, "branch points", f"{len(design.branch_points)} ({reachable} reachable)")
 
     ports = Table(title="Ports")
     for column in ("name", "direction", "width", "signed"):
         ports.add_column(column)
     for port in design.ports:
-        ports.add_row(port.name, port.direction.value, str(port.width), "yes" if port.signed else "")
+        _add(ports, port.name, port.direction.value, str(port.width), "yes" if port.signed else "")
 
     tables = [summary, ports]
     if design.parameters:
@@ -33,14 +39,14 @@ def design_tables(design: Design) -> list[Table]:
         for column in ("name", "value", "local"):
             params.add_column(column)
         for p in design.parameters:
-            params.add_row(p.name, p.text, "yes" if p.local else "")
+            _add(params, p.name, p.text, "yes" if p.local else "")
         tables.append(params)
     if len(design.instances) > 1:
         instances = Table(title="Instances")
         instances.add_column("path")
         instances.add_column("module")
         for inst in design.instances:
-            instances.add_row(inst.path or "(top)", inst.module)
+            _add(instances, inst.path or "(top)", inst.module)
         tables.append(instances)
 
     points = Table(title="Branch points")
@@ -48,7 +54,7 @@ def design_tables(design: Design) -> list[Table]:
     for column in ("kind", "condition", "unreachable"):
         points.add_column(column, overflow="fold")
     for b in design.branch_points:
-        points.add_row(b.id, b.kind.value, b.condition, b.unreachable or "")
+        _add(points, b.id, b.kind.value, b.condition, b.unreachable or "")
     tables.append(points)
 
     if design.constants:
@@ -56,19 +62,19 @@ def design_tables(design: Design) -> list[Table]:
         for column in ("value", "width", "as written", "compared with", "line"):
             constants.add_column(column)
         for c in design.constants:
-            constants.add_row(str(c.value), str(c.width or ""), c.text, c.signal or "", str(c.line or ""))
+            _add(constants, str(c.value), str(c.width or ""), c.text, c.signal or "", str(c.line or ""))
         tables.append(constants)
     return tables
 
 
 def summary_table(coverage: CoverageMap, rows: dict[str, str]) -> Table:
     table = Table(title="Coverage", show_header=False)
-    table.add_row("reachable", f"{coverage.reachable_covered}/{len(coverage.reachable)} ({coverage.reachable_percent:.1f}%)")
-    table.add_row("raw", f"{len(coverage.covered)}/{len(coverage.points)} ({coverage.raw_percent:.1f}%)")
-    table.add_row("unreachable", str(len(coverage.unreachable)))
-    table.add_row("unobserved", f"{len(coverage.unobserved)} (the simulator cannot see them; not counted)")
+    _add(table, "reachable", f"{coverage.reachable_covered}/{len(coverage.reachable)} ({coverage.reachable_percent:.1f}%)")
+    _add(table, "raw", f"{len(coverage.covered)}/{len(coverage.points)} ({coverage.raw_percent:.1f}%)")
+    _add(table, "unreachable", str(len(coverage.unreachable)))
+    _add(table, "unobserved", f"{len(coverage.unobserved)} (the simulator cannot see them; not counted)")
     for key, value in rows.items():
-        table.add_row(key, value)
+        _add(table, key, value)
     return table
 
 
@@ -80,23 +86,23 @@ def unobserved_text(design: Design, coverage: CoverageMap, simulator: str) -> Te
     text = Text(f"Not observable on {simulator} ({len(coverage.unobserved)}; not counted as holes)\n", style="bold yellow")
     for point in design.branch_points:
         if point.id in coverage.unobserved:
-            text.append(f"  {point.id} when {point.condition}: {coverage.unobserved[point.id]}\n")
+            text.append(printable(f"  {point.id} when {point.condition}: {coverage.unobserved[point.id]}") + "\n")
     return text
 
 
 def excerpts_as_rich(excerpts: list[Excerpt]) -> Text:
     text = Text()
     for excerpt in excerpts:
-        text.append(f"{excerpt.file}\n", style="bold")
+        text.append(f"{printable(excerpt.file)}\n", style="bold")
         for line in excerpt.lines:
             if line is None:
                 text.append("      ...\n", style="dim")
                 continue
             style = "red" if line.marks else "dim"
             text.append(f"{line.number:5d} │ ", style=style)
-            text.append(f"{line.text}\n", style="bold" if line.marks else "")
+            text.append(f"{printable(line.text)}\n", style="bold" if line.marks else "")  # an ESC in a comment stays out
             for point in line.marks:
-                text.append(f"      │ {' ' * max(point.column - 1, 0)}^ {describe(point)}\n", style="red")
+                text.append(f"      │ {' ' * max(point.column - 1, 0)}^ {printable(describe(point))}\n", style="red")
     return text
 
 
@@ -113,7 +119,7 @@ def bench_summary_table(bench) -> Table:
         best = summary.best(design)
         cells = [summary.final.get((design, s)) for s in summary.strategies]
         table.add_row(
-            design,
+            cell(design),
             *("-" if v is None else f"[bold]{v:.1f}[/]" if s in best else f"{v:.1f}" for s, v in zip(summary.strategies, cells)),
         )
     table.add_row("[bold]mean[/]", *(f"{summary.mean[s]:.1f}" for s in summary.strategies))
