@@ -63,6 +63,19 @@ def test_arms_of_a_time_0_initial_block_and_of_a_final_block_never_count(tmp_pat
     assert reachable(d) == 2
 
 
+def test_an_initial_block_calling_a_task_may_wait_in_it(tmp_path):
+    d = read(tmp_path, """\
+module init2(input go, output reg q);
+  task automatic pause; #5; endtask
+  initial begin
+    pause();
+    if (go) q = 1'b1;
+  end
+endmodule
+""")
+    assert point(d, 5, K.IF).unreachable is None
+
+
 # --- 2. reset arms ---------------------------------------------------------------------------
 
 RESETS = """\
@@ -154,6 +167,25 @@ def test_a_write_that_cannot_be_followed_keeps_the_default_reachable(tmp_path, e
     d = read(tmp_path, FSM.replace("//EXTRA", extra))
     assert point(d, 14, K.CASE_DEFAULT).unreachable is None
     assert point(d, 13, K.CASE_ITEM).unreachable is None
+
+
+def test_a_write_from_another_module_through_a_hierarchical_name_keeps_the_default(tmp_path):
+    text = """\
+module hier(input clk, input rst_n, input go, output [1:0] s);
+  fsmsub u(.clk(clk), .rst_n(rst_n), .state(s));
+  //WRITE
+endmodule
+module fsmsub(input clk, input rst_n, output reg [1:0] state, output reg y);
+  always @(posedge clk or negedge rst_n)
+    if (!rst_n) state <= 2'd0;
+    else state <= state == 2'd0 ? 2'd1 : 2'd0;
+  always @* case (state) 2'd0: y = 0; 2'd1: y = 1; default: y = 0; endcase
+endmodule
+"""
+    assert point(read(tmp_path, text, top="hier"), 9, K.CASE_DEFAULT).unreachable == \
+        "state is only ever assigned 2'd0, 2'd1 (all listed)"
+    written = text.replace("//WRITE", "always @(posedge clk) if (go) u.state = 2'd3;")
+    assert point(read(tmp_path, written, top="hier"), 9, K.CASE_DEFAULT).unreachable is None
 
 
 def test_a_register_assigned_from_an_unfollowable_variable_keeps_its_default(tmp_path):

@@ -91,8 +91,14 @@ class BodyFacts:
     never_counted: dict[Key, str] = field(default_factory=dict)  # decision -> why
 
 
-def body_facts(body, signals: Signals) -> BodyFacts:
-    return _Walker(body, signals).run()
+def body_facts(bodies, signals: Signals) -> list[BodyFacts]:
+    """Facts of every instance body; a variable written from another body through a
+    hierarchical name is unknown in all of them (paths are global)."""
+    facts = [_Walker(body, signals).run() for body in bodies]
+    unknown = set().union(*(f.unknown for f in facts))
+    for found in facts:
+        found.unknown = unknown
+    return facts
 
 
 class _Walker:
@@ -347,7 +353,14 @@ def _has_timing(stmt) -> bool:
             return ast.VisitAction.Interrupt
         return ast.VisitAction.Advance
 
-    stmt.visit(lookup_table={**{k: timed for k in _TIMING}, _E.Assignment: delayed})
+    def task(node):  # a task may wait inside
+        if not node.isSystemCall and node.subroutine.subroutineKind == ast.SubroutineKind.Task:
+            found.append(node)
+            return ast.VisitAction.Interrupt
+        return ast.VisitAction.Advance
+
+    stmt.visit(lookup_table={**{k: timed for k in _TIMING}, _E.Assignment: delayed,
+                             _E.Call: task})
     return bool(found)
 
 

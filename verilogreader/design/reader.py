@@ -275,6 +275,8 @@ def _read_modules(instances, sources: Sources, clock_reset):
     """Arms (with unreachability and reset arms) and constants of every module."""
     bodies = _module_bodies(instances)
     signals = dataflow.hierarchy_signals(instances, clock_reset)
+    everywhere = [body for module_bodies in bodies.values() for body in module_bodies]
+    facts_of = dict(zip(map(id, everywhere), dataflow.body_facts(everywhere, signals)))
     on_reset: set[int] = set()  # id() of the arms taken whenever reset is applied
     collector = ConstantCollector(sources)
     arms_by_module: list[tuple[str, list[Arm]]] = []
@@ -285,7 +287,7 @@ def _read_modules(instances, sources: Sources, clock_reset):
         index = BodyIndex()
         reset_arms: set = set()
         for body in module_bodies:
-            facts = dataflow.body_facts(body, signals)
+            facts = facts_of[id(body)]
             index.add(body, facts)
             reset_arms |= facts.reset_arms
             collector.add_body(body)

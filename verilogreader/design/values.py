@@ -4,7 +4,9 @@ A write of a constant (literal, parameter, enum member) adds its value; a write 
 variable adds that variable's values (`state <= next`); `c ? a : b` adds both arms. Anything
 else (`state + 1`, an input, a part-select ...) leaves the set unknown, and so does a variable
 that is not initialized before coverage starts: until then it holds any value (X on Icarus,
-0 on Verilator). As in the other rules, an X value is assumed not to survive the reset.
+0 on Verilator). A run starts with reset (the harness applies it before every sequence with
+`reset`, the default), so a reset arm initializes. As in the other rules, an X value is assumed
+not to survive the reset.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ sequence to the plan's results file, flushed at once, so that a timeout, a crash
 
 Semantics (see stimuli/schema.py): per sequence, with `reset` and a reset port, every driven
 input is 0 and reset is asserted for 2 rising edges, then released at a falling edge. Coverage
-starts there (hits during reset do not count). Every driven input starts the sequence at 0
+starts there (hits during reset do not count; the adapter credits such a sequence with the
+reset arms instead, which run while reset is held). Every driven input starts the sequence at 0
 (reset deasserted); each cycle writes only its listed inputs on a falling edge and the next
 rising edge clocks them; after the last cycle we wait for the next falling edge and snapshot.
 Without a clock, a cycle is: write the inputs, wait `settle_ns` for the logic to settle.
