@@ -76,3 +76,28 @@ def test_the_model_continues_from_a_recorded_state_and_covers_a_deep_hole(tmp_pa
     corpus = load_corpus(path)
     traced = [s for s in corpus.sequences if s.trace is not None]
     assert traced and all(len(s.trace.values["step"]) == len(s.cycles) for s in traced)
+
+
+def test_steps_that_cover_nothing_new_still_move_the_frontier_until_a_deep_hole_falls(tmp_path):
+    """fsm32 needs 32 correct inputs in a row; the model writes 6 per call, each from where its
+    last attempt got to (those attempts add no branch coverage, so they are not corpus entries)."""
+    design = read_benchmark(BENCHMARKS / "fsm32")[1]
+    deep = "fsm32.v:45:21:if"  # if (state == S_LAST): after 31 correct inputs
+    alias = f"H{CoverageMap.for_design(design).reachable.index(deep) + 1}"
+
+    def wanted(s: int) -> int:
+        value = (s * 37 + 11) % 256
+        return ~value & 0xFF if s in (8, 16, 24) else value
+
+    def answer(prompt: str, call: int) -> str:
+        start = re.search(rf"^{alias}:.*?\n\s+runs only.*?\n\s+continue from: after \d+ cycles: state = (\d+)",
+                          prompt, re.M)
+        state = int(start[1]) if start else 0
+        cycles = [{"valid": 1, "din": wanted(s)} for s in range(state, min(state + 6, 32))]
+        return json.dumps({"sequences": [{"target": alias, "reset": True, "cycles": cycles}]})
+
+    client = PromptReadingClient(answer)
+    source = LLMSource(design, client, Prompts(), LLMPolicy(max_calls=7, holes_shown=40, plateau_calls=8))
+    state = run_campaign(design, make_simulator("icarus", design, tmp_path / "work"), source, Budget(cycles=5000))
+    assert deep in state.coverage.covered and state.first_hits[deep].strategy == "llm"
+    # 32 states at 6 per call: 6 calls, each continuing from the last (7 allowed)

@@ -252,7 +252,11 @@ def frontier(design: Design, point: BranchPoint, recordings: list[Recording]) ->
     cycles = _Cycles(design, found.recording)
     env = cycles.env(found.path, found.cycle)
     inputs = {p.name for p in design.ports if p.direction is Direction.INPUT}
-    names = [n for c in conditions if c.expr for n in c.expr.signals() if found.path or n not in inputs]
+    names = [n for c in conditions if c.expr for n in c.expr.signals()]
+    # what the guard's wires are computed from (`matched` from `expected`): what the model must match
+    names += [r for a in design.assignments if a.module == point.module and a.signal in names and not a.nonblocking
+              for r in a.reads]
+    names = [n for n in names if found.path or n not in inputs]
     held = {name: series[found.cycle - 1] for name, series in cycles.inputs.items()} if found.cycle else {}
     return Frontier(found.recording, found.path, found.cycle, found.statuses,
                     {n: env(n) for n in dict.fromkeys(names)}, held)

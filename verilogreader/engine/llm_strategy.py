@@ -87,6 +87,7 @@ class LLMAccounting:
 
 
 IDLE_CYCLES = 8
+MAX_ATTEMPT_RECORDINGS = 64  # the newest traced attempts kept as places to continue from
 LLM = "llm"  # the strategy name credited with what the model's stimuli find
 
 
@@ -117,6 +118,9 @@ class LLMSource:
         self._deadline: float | None = None  # time.monotonic() by which calls must end
         self._schema = context.answer_schema(design, policy.max_sequences, policy.max_cycles)
         self._signals = tuple(decision_signals(design))
+        # The model's own traced attempts: a step towards a deep hole that covered nothing new
+        # (not in the corpus) is still a state the next call can continue from.
+        self._attempt_recordings: list[Recording] = []
         source = code_view.listing_text(code_view.whole_source(design))
         self._whole_source = code_view.estimate_tokens(source) <= policy.source_tokens
 
@@ -194,6 +198,7 @@ class LLMSource:
         when some recorded cycle gets further into its guard chain than reset does."""
         recordings = [Recording(f"corpus {i + 1}", state.corpus[i].sequence.cycles, trace)
                       for i, trace in sorted(state.traces.items()) if state.corpus[i].sequence.reset]
+        recordings += self._attempt_recordings
         frontiers: dict[str, Frontier] = {}
         result = []
         for hole in shown:
@@ -291,6 +296,10 @@ class LLMSource:
         by_alias = {f"H{n}": pid for n, pid in enumerate(state.coverage.reachable, 1)}
         texts: dict[str, str] = {}
         traces = state.batch_traces
+        for index, (sent, trace) in enumerate(zip(attempt.sent, traces)):
+            if trace is not None and sent.reset:
+                self._attempt_recordings.append(Recording(f"attempt {attempt.number}.{index + 1}", sent.cycles, trace))
+        del self._attempt_recordings[:-MAX_ATTEMPT_RECORDINGS]
         for index, target in enumerate(attempt.targets):
             point_id = by_alias.get(target)
             trace = traces[index] if index < len(traces) else None
