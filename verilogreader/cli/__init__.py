@@ -96,7 +96,7 @@ def inspect(
 
     design = _read(files, top, include, define, param, clock, reset, reset_active_low)
     if as_json:
-        out.print_json(design.model_dump_json(exclude={"sources"}))
+        out.print_json(design.model_dump_json(exclude={"sources", "expanded"}))
         return
     for table in design_tables(design):
         out.print(table)
