@@ -87,6 +87,7 @@ class LLMAccounting:
 
 
 IDLE_CYCLES = 8
+REASK_TOKENS = 400  # the problems list and instructions of a re-ask, generously
 MAX_ATTEMPT_RECORDINGS = 64  # the newest traced attempts kept as places to continue from
 LLM = "llm"  # the strategy name credited with what the model's stimuli find
 
@@ -159,6 +160,7 @@ class LLMSource:
         shown, frontiers = self._with_starts(shown, state)
         temperature = policy.temperatures[min(self._stale, len(policy.temperatures) - 1)]
         messages, answer_tokens, shown = self._fitted_request(shown, state)
+        prompt_tokens = sum(code_view.estimate_tokens(m["content"]) + 8 for m in messages)
         answer = ask(
             self.client,
             messages,
@@ -166,7 +168,8 @@ class LLMSource:
             schema=self._schema,
             temperature=temperature,
             max_tokens=answer_tokens,
-            max_reasks=policy.max_reasks,
+            # a re-ask resends the prompt with the answer and the problems: only when that fits too
+            max_reasks=policy.max_reasks if prompt_tokens + 2 * answer_tokens + REASK_TOKENS <= policy.context_tokens else 0,
             max_sequences=policy.max_sequences,
             max_cycles=policy.max_cycles,
             reask_text=lambda problems, kept: self.prompts.reask(
