@@ -67,6 +67,8 @@ def test_the_model_continues_from_a_recorded_state_and_covers_a_deep_hole(tmp_pa
     assert len(finder.sequence.cycles) == 3 + 3  # the recorded prefix, then the model's cycles
     assert [c.get("code") for c in finder.sequence.cycles] == list(CODES)
     second = client.prompts[1]
+    fixed = [p[: p.index("# Branches not covered yet")] for p in client.prompts]
+    assert fixed[0] == fixed[1]  # the part before the holes is byte-identical: the prompt cache reuses it
     assert "step == STEP_LAST never held (closest: step = 2)" in second  # how close call 1 came
     assert not [p for p in state.problems if "deterministic" in p]
 
@@ -101,3 +103,23 @@ def test_steps_that_cover_nothing_new_still_move_the_frontier_until_a_deep_hole_
     state = run_campaign(design, make_simulator("icarus", design, tmp_path / "work"), source, Budget(cycles=5000))
     assert deep in state.coverage.covered and state.first_hits[deep].strategy == "llm"
     # 32 states at 6 per call: 6 calls, each continuing from the last (7 allowed)
+
+
+def test_llama_cpp_timings_are_read_from_the_response_when_present():
+    """The response body llama.cpp's server sends (its `timings` beside the usual fields), parsed
+    by the openai package's own model, as the client receives it."""
+    from openai.types.chat import ChatCompletion
+
+    from verilogreader.llm.openai_client import _completion
+
+    body = {
+        "id": "x", "object": "chat.completion", "created": 0, "model": "m",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "{}"}}],
+        "usage": {"prompt_tokens": 2118, "completion_tokens": 40, "total_tokens": 2158},
+        "timings": {"cache_n": 2000, "prompt_n": 118, "prompt_ms": 3105.2, "predicted_n": 40, "predicted_ms": 2500.0},
+    }
+    completion = _completion(ChatCompletion.model_validate(body), "json_schema", 5.7)
+    assert (completion.prompt_seconds, completion.generation_seconds, completion.prompt_cached_tokens) == (3.105, 2.5, 2000)
+    del body["timings"]
+    plain = _completion(ChatCompletion.model_validate(body), "json_schema", 5.7)
+    assert plain.prompt_seconds is None and plain.generation_seconds is None
