@@ -95,6 +95,19 @@ def test_the_frontier_is_the_recorded_cycle_nearest_to_the_hole_with_the_shortes
     start = context.start_of(seq_lock, point, found)
     assert "step = 4" in start.values and "step == STEP_LAST" in start.fails
     assert frontier(seq_lock, point, []) is None
+    on_inputs = seq_lock.point("seq_lock.v:48:13:if")  # if (lock), inside step == S_OPEN: a register
+    assert frontier(seq_lock, on_inputs, [deep]) is not None
+
+
+def test_a_hole_that_only_inputs_decide_gets_no_prefix(tmp_path):
+    design = _design(tmp_path, """
+    always @* begin
+        if (din == 8'd7 && a == 4'd2) y = 1;
+        else y = 0;
+    end""")
+    point = next(p for p in design.branch_points if p.kind.value == "if")
+    recording = Recording("r", [{"din": 7, "a": 2}], StateTrace(cycles=1))
+    assert frontier(design, point, [recording]) is None
 
 
 def test_closeness_says_how_far_the_chain_got_and_the_closest_value(seq_lock):

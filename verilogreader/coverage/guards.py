@@ -232,8 +232,11 @@ class Frontier:
 
 def frontier(design: Design, point: BranchPoint, recordings: list[Recording]) -> Frontier | None:
     """The recorded cycle where most of the hole's state conditions hold (then the smallest
-    total distance, then the shortest prefix); None when nothing was recorded."""
+    total distance, then the shortest prefix); None when nothing was recorded or no condition
+    reads a register (inputs alone decide: any cycle from reset will do)."""
     conditions = chain(design, point)
+    if not any(c.on_state for c in conditions):
+        return None
     best: tuple | None = None
     found: Frontier | None = None
     for recording in recordings:
