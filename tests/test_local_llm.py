@@ -270,3 +270,38 @@ def test_the_server_does_not_outlive_a_killed_parent(small_model):
     while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not Path(f"/proc/{child}").exists()
+
+
+@pytest.mark.llm
+@needs_small
+def test_a_sigtermed_llm_run_takes_its_server_with_it(tmp_path, small_model):
+    """SIGTERM (a CI cancel, `timeout`) during an LLM call: the run exits as interrupted, and the
+    server is gone when it has (it once stayed up ~25 s, finishing the abandoned request)."""
+    import signal
+    import subprocess
+
+    from test_cli import LOCK
+
+    design = tmp_path / "lock.v"
+    design.write_text(LOCK)
+    args = ["run", str(design), "--strategy", "llm", "--llm", f"local:{small_model}", "--llm-calls", "3",
+            "--budget-cycles", "500", "--out", str(tmp_path / "out")]
+    process = subprocess.Popen([sys.executable, "-m", "verilogreader.cli", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    for line in process.stdout:
+        if line.startswith("covered (reachable)"):  # the idle probe is done: the first LLM call is in flight
+            break
+    servers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _child_server(p, process.pid)]
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2 and "interrupted" in stderr and "Traceback" not in stderr
+    assert len(servers) == 1 and not servers[0].exists(), "the server ends with the run, not ~25 s later"
+
+
+def _child_server(proc: Path, parent: int) -> bool:
+    try:
+        status = (proc / "status").read_text()
+        cmdline = (proc / "cmdline").read_bytes()
+    except OSError:
+        return False
+    return f"PPid:\t{parent}\n" in status and b"verilogreader.llm.server" in cmdline
