@@ -47,6 +47,7 @@ def test_unobserved_points_are_reported_apart_in_run_gate_results_and_every_expo
     run = cli("run", design_file, "--budget-cycles", "2000", "--seed", "1", "--out", tmp_path / "run")
     assert run.returncode == 0, run.stderr
     assert "Not observable on icarus (2; not counted as holes)" in run.stdout
+    assert "raw" in run.stdout and "/4 (" in run.stdout and "/6 (" not in run.stdout
     uncovered_section = run.stdout.partition("Uncovered reachable branches")[2]
     assert all(point in run.stdout for point in TERNARY)
     assert not any(point in uncovered_section for point in TERNARY)
@@ -57,7 +58,7 @@ def test_unobserved_points_are_reported_apart_in_run_gate_results_and_every_expo
     assert all("constant context" in by_id[p]["unobserved"] for p in TERNARY)
     assert all(p["unobserved"] is None for p in results["points"] if p["id"] not in TERNARY)
     totals = results["totals"]
-    assert totals["unobserved"] == 2 and totals["points"] == 6
+    assert totals["unobserved"] == 2 and totals["points"] == 6 and totals["raw_percent"] == 100.0 * totals["covered"] / 4
     assert totals["reachable"] == 4  # the if/else arms only: the unobserved pair is in no denominator
 
     gate = cli("gate", tmp_path / "run" / "corpus.json", design_file, "--min-reachable", "0", "--out", tmp_path / "gate")
@@ -83,6 +84,7 @@ def test_unobserved_points_are_reported_apart_in_run_gate_results_and_every_expo
 
     summary = (out / "summary.md").read_text()
     assert "| unobserved branches (not counted) | 2 |" in summary
+    assert f"| all branches covered (raw) | {totals['covered']} / 4 " in summary
     unobserved_section = summary.partition("cannot observe (2, not counted)")[2]
     assert TERNARY[0] in unobserved_section and TERNARY[1] in unobserved_section
     uncovered_section = summary.partition("Uncovered reachable branches")[2].partition("cannot observe")[0]

@@ -45,7 +45,8 @@ def _totals(results: dict[str, Any]) -> list[str]:
     totals, run = results["totals"], results.get("run", {})
     rows = [
         ("reachable branches covered", _fraction(totals["reachable_covered"], totals["reachable"])),
-        ("all branches covered (raw)", _fraction(totals["covered"], totals["points"])),
+        # raw is over the observed points, as raw_percent: an unobserved point is no hole
+        ("all branches covered (raw)", _fraction(totals["covered"], totals["points"] - totals.get("unobserved", 0))),
         ("unreachable branches", totals["unreachable"]),
         ("unobserved branches (not counted)", totals.get("unobserved", 0)),
         ("cycles", results["cycles"]),

@@ -70,7 +70,7 @@ def design_tables(design: Design) -> list[Table]:
 def summary_table(coverage: CoverageMap, rows: dict[str, str]) -> Table:
     table = Table(title="Coverage", show_header=False)
     _add(table, "reachable", f"{coverage.reachable_covered}/{len(coverage.reachable)} ({coverage.reachable_percent:.1f}%)")
-    _add(table, "raw", f"{len(coverage.covered)}/{len(coverage.points)} ({coverage.raw_percent:.1f}%)")
+    _add(table, "raw", f"{len(coverage.covered)}/{len(coverage.observed)} ({coverage.raw_percent:.1f}%)")
     _add(table, "unreachable", str(len(coverage.unreachable)))
     _add(table, "unobserved", f"{len(coverage.unobserved)} (the simulator cannot see them; not counted)")
     for key, value in rows.items():
