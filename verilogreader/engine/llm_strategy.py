@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from verilogreader.coverage.guards import Frontier, Recording, closeness, frontier
 from verilogreader.coverage.state import decision_signals
 from verilogreader.design.model import Design
 from verilogreader.engine.campaign import CampaignState
+from verilogreader.engine.state_guide import StateGuide, continue_from
 from verilogreader.llm import code_view, context
 from verilogreader.llm.answer import ask
 from verilogreader.llm.interface import ChatClient
 from verilogreader.llm.prompts import Prompts
 from verilogreader.llm.server import DEFAULT_CTX
-from verilogreader.stimuli.schema import MAX_CYCLES_PER_SEQUENCE, Sequence
+from verilogreader.stimuli.schema import Sequence
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,6 @@ class LLMAccounting:
 
 IDLE_CYCLES = 8
 REASK_TOKENS = 400  # the problems list and instructions of a re-ask, generously
-MAX_ATTEMPT_RECORDINGS = 64  # the newest traced attempts kept as places to continue from
 LLM = "llm"  # the strategy name credited with what the model's stimuli find
 
 
@@ -119,9 +118,7 @@ class LLMSource:
         self._deadline: float | None = None  # time.monotonic() by which calls must end
         self._schema = context.answer_schema(design, policy.max_sequences, policy.max_cycles)
         self._signals = tuple(decision_signals(design))
-        # The model's own traced attempts: a step towards a deep hole that covered nothing new
-        # (not in the corpus) is still a state the next call can continue from.
-        self._attempt_recordings: list[Recording] = []
+        self._guide = StateGuide(design)
         source = code_view.listing_text(code_view.whole_source(design))
         self._whole_source = code_view.estimate_tokens(source) <= policy.source_tokens
 
@@ -157,7 +154,7 @@ class LLMSource:
     def _call(self, state: CampaignState, cycles: int) -> list[Sequence]:
         policy = self.policy
         shown = context.holes(self.design, state.coverage, policy.holes_shown, self._offset)
-        shown, frontiers = self._with_starts(shown, state)
+        shown, frontiers = self._guide.starts(shown, state)
         temperature = policy.temperatures[min(self._stale, len(policy.temperatures) - 1)]
         messages, answer_tokens, shown = self._fitted_request(shown, state)
         prompt_tokens = sum(code_view.estimate_tokens(m["content"]) + 8 for m in messages)
@@ -185,32 +182,13 @@ class LLMSource:
         self._record_claims(number, answer.claims, state)
         self.log({"call": number, "temperature": temperature, "holes": [h.alias for h in shown], "exchanges": answer.exchanges})
         targets = [*answer.targets, *[""] * len(answer.sequences)][: len(answer.sequences)]
-        continued = [_continue(seq, frontiers.get(target)) for seq, target in zip(answer.sequences, targets)]
-        sequences = _fit([seq for seq, _ in continued], cycles)
+        sent = [continue_from(seq, frontiers.get(target)) for seq, target in zip(answer.sequences, targets)]
+        sequences = _fit(sent, cycles)
         if sequences:
-            self._attempts.append(
-                _Attempt(number, state.sequences, _summarize([seq for _, seq in continued], targets),
-                         targets[: len(sequences)], prefixes=[len(seq.cycles) - len(own.cycles)
-                                                              for seq, own in continued[: len(sequences)]],
-                         sent=sequences)
-            )
+            prefixes = [len(s.cycles) - len(own.cycles) for s, own in zip(sequences, answer.sequences)]
+            self._attempts.append(_Attempt(number, state.sequences, _summarize(answer.sequences, targets),
+                                           targets[: len(sequences)], prefixes=prefixes, sent=sequences))
         return sequences
-
-    def _with_starts(self, shown: list[context.Hole], state: CampaignState) -> tuple[list[context.Hole], dict[str, Frontier]]:
-        """Each hole with the recorded state its sequence continues from (its frontier prefix),
-        when some recorded cycle gets further into its guard chain than reset does."""
-        recordings = [Recording(f"corpus {i + 1}", state.corpus[i].sequence.cycles, trace)
-                      for i, trace in sorted(state.traces.items()) if state.corpus[i].sequence.reset]
-        recordings += self._attempt_recordings
-        frontiers: dict[str, Frontier] = {}
-        result = []
-        for hole in shown:
-            found = frontier(self.design, hole.point, recordings) if recordings else None
-            if found is not None and found.cycle > 0:
-                frontiers[hole.alias] = found
-                hole = replace(hole, start=context.start_of(self.design, hole.point, found))
-            result.append(hole)
-        return result, frontiers
 
     def _fitted_request(self, shown: list[context.Hole], state: CampaignState):
         """The request, shrunk until prompt + answer fit the model's context: fewer past
@@ -285,35 +263,14 @@ class LLMSource:
             if hit.sequence >= attempt.first_sequence and hit.strategy == self.name
         )
         attempt.result = f"newly covered {', '.join(new)}" if new else "covered nothing new"
-        attempt.result += "".join(f"; {text}" for text in self._how_close(attempt, state, set(new)))
+        closeness = self._guide.how_close(attempt.number, attempt.sent, attempt.targets, attempt.prefixes, state, set(new))
+        attempt.result += "".join(f"; {text}" for text in closeness)
         self.accounting.per_call[attempt.number - 1]["new_points"] = len(new)
         if new:
             self._stale = 0
         else:
             self._stale += 1
             self._offset += self.policy.holes_shown
-
-    def _how_close(self, attempt: _Attempt, state: CampaignState, covered: set[str]) -> list[str]:
-        """Per targeted hole still uncovered, how far its guard chain got on the attempt's
-        recorded state: `H3: valid held at cycle 2; code == expected never held (closest ...)`."""
-        by_alias = {f"H{n}": pid for n, pid in enumerate(state.coverage.reachable, 1)}
-        texts: dict[str, str] = {}
-        traces = state.batch_traces
-        for index, (sent, trace) in enumerate(zip(attempt.sent, traces)):
-            if trace is not None and sent.reset:
-                self._attempt_recordings.append(Recording(f"attempt {attempt.number}.{index + 1}", sent.cycles, trace))
-        del self._attempt_recordings[:-MAX_ATTEMPT_RECORDINGS]
-        for index, target in enumerate(attempt.targets):
-            point_id = by_alias.get(target)
-            trace = traces[index] if index < len(traces) else None
-            if point_id is None or trace is None or target in covered or target in texts:
-                continue
-            cycles = attempt.sent[index].cycles if index < len(attempt.sent) else []
-            point = self.design.point(point_id)
-            found = closeness(self.design, point, [Recording(target, cycles, trace)])
-            offset = attempt.prefixes[index] if index < len(attempt.prefixes) else 0
-            texts[target] = context.closeness_text(self.design, target, point, found, offset)
-        return list(texts.values())
 
     def exhausted(self) -> str | None:
         """Why no more LLM calls will be made, or None."""
@@ -368,14 +325,6 @@ class HybridSource:
 def _sum_known(values) -> float | None:
     known = [v for v in values if v is not None]
     return round(sum(known), 3) if known else None
-
-
-def _continue(sequence: Sequence, found: Frontier | None) -> tuple[Sequence, Sequence]:
-    """(what is simulated, what the model wrote): the frontier prefix plus the model's cycles,
-    one ordinary sequence from reset, so the corpus stays replayable as it is."""
-    if found is None or found.cycle + sequence.cycle_count > MAX_CYCLES_PER_SEQUENCE:
-        return sequence, sequence
-    return Sequence(reset=True, cycles=[*found.prefix, *sequence.cycles]), sequence
 
 
 def _fit(sequences: list[Sequence], cycles: int) -> list[Sequence]:

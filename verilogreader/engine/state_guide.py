@@ -1,0 +1,72 @@
+"""What recorded state tells the LLM strategies (issue 11): where each hole's sequence can
+continue from, and how close an attempt came.
+
+The places to continue from are the traced corpus entries and the model's own traced
+attempts: a step towards a deep hole that covered nothing new is no corpus entry, but the
+next call can still continue from the state it reached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from verilogreader.coverage.guards import Frontier, Recording, closeness, frontier
+from verilogreader.design.model import Design
+from verilogreader.engine.campaign import CampaignState
+from verilogreader.llm import context
+from verilogreader.stimuli.schema import MAX_CYCLES_PER_SEQUENCE, Sequence
+
+MAX_ATTEMPT_RECORDINGS = 64  # the newest traced attempts kept as places to continue from
+
+
+class StateGuide:
+    def __init__(self, design: Design) -> None:
+        self.design = design
+        self._attempts: list[Recording] = []
+
+    def starts(self, shown: list[context.Hole], state: CampaignState) -> tuple[list[context.Hole], dict[str, Frontier]]:
+        """Each hole with the recorded state its sequence continues from (its frontier
+        prefix), when some recorded cycle gets further into its guard chain than reset does."""
+        recordings = [Recording(f"corpus {i + 1}", state.corpus[i].sequence.cycles, trace)
+                      for i, trace in sorted(state.traces.items()) if state.corpus[i].sequence.reset]
+        recordings += self._attempts
+        frontiers: dict[str, Frontier] = {}
+        result = []
+        for hole in shown:
+            found = frontier(self.design, hole.point, recordings) if recordings else None
+            if found is not None and found.cycle > 0:
+                frontiers[hole.alias] = found
+                hole = replace(hole, start=context.start_of(self.design, hole.point, found))
+            result.append(hole)
+        return result, frontiers
+
+    def how_close(self, number: int, sent: list[Sequence], targets: list[str], prefixes: list[int],
+                  state: CampaignState, covered: set[str]) -> list[str]:
+        """Keep the attempt's traced sequences as places to continue from; per targeted hole
+        still uncovered, how far its guard chain got: `H3: valid held at cycle 2; code ==
+        expected never held (closest: code = 93, expected = 94)`."""
+        traces = state.batch_traces
+        for index, (sequence, trace) in enumerate(zip(sent, traces)):
+            if trace is not None and sequence.reset:
+                self._attempts.append(Recording(f"attempt {number}.{index + 1}", sequence.cycles, trace))
+        del self._attempts[:-MAX_ATTEMPT_RECORDINGS]
+        by_alias = {f"H{n}": pid for n, pid in enumerate(state.coverage.reachable, 1)}
+        texts: dict[str, str] = {}
+        for index, target in enumerate(targets):
+            point_id = by_alias.get(target)
+            trace = traces[index] if index < len(traces) else None
+            if point_id is None or trace is None or target in covered or target in texts or index >= len(sent):
+                continue
+            point = self.design.point(point_id)
+            found = closeness(self.design, point, [Recording(target, sent[index].cycles, trace)])
+            offset = prefixes[index] if index < len(prefixes) else 0
+            texts[target] = context.closeness_text(self.design, target, point, found, offset)
+        return list(texts.values())
+
+
+def continue_from(sequence: Sequence, found: Frontier | None) -> Sequence:
+    """The frontier prefix plus the model's cycles, as one ordinary sequence from reset, so the
+    corpus stays replayable and minimizable as it is."""
+    if found is None or found.cycle + sequence.cycle_count > MAX_CYCLES_PER_SEQUENCE:
+        return sequence
+    return Sequence(reset=True, cycles=[*found.prefix, *sequence.cycles])
