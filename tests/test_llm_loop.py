@@ -36,7 +36,7 @@ class ScriptedChatClient:
         self.answers = list(answers)
         self.requests: list[dict] = []
 
-    def complete(self, messages, *, schema, temperature, max_tokens, seed=None):
+    def complete(self, messages, *, schema, temperature, max_tokens, seed=None, timeout=None):
         self.requests.append({"messages": [dict(m) for m in messages], "temperature": temperature, "schema": schema})
         answer = self.answers.pop(0) if self.answers else '{"sequences": []}'
         if isinstance(answer, Exception):

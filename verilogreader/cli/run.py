@@ -117,7 +117,7 @@ def _strategy_source(design: Design, request: RunRequest, resources: ExitStack, 
             out.print("starting the embedded LLM (first start assembles and checks the model file) ...")
         cache_dir = responses_folder() if request.cache else None
         client = resources.enter_context(open_chat_client(settings, log_dir=request.out_dir, cache_dir=cache_dir))
-        llm = LLMParts(client, Prompts(request.prompts_dir), llm_policy(settings, request.llm_calls, request.llm_tokens))
+        llm = LLMParts(client, Prompts(request.prompts_dir), llm_policy(settings, request.llm_calls, request.llm_tokens, request.budget_seconds))
     log = ExchangeLog(request.out_dir / "llm-exchanges.jsonl")
     return make_source(design, request.strategy, request.seed, llm, log)
 

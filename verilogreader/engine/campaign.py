@@ -127,8 +127,9 @@ def run_campaign(
             state.doing = f"{strategy}: simulating {cycles} cycles"
             observer.update(state)
             batch = source.next_batch(cycles, state)
-            if not batch:
-                reason = StopReason.SOURCE
+            if not batch:  # a source may end because the time ran out while it worked (an LLM call)
+                state.seconds = clock() - state.started
+                reason = _stop_reason(state, budget) or StopReason.SOURCE
                 state.stop_detail = getattr(source, "stop_note", "")
                 break
             result = simulator.run(batch, _time_left(state, budget, clock), trace=batch_trace(state))

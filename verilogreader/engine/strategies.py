@@ -34,11 +34,14 @@ def check_strategy(name: str) -> str:
     return name
 
 
-def llm_policy(settings: LLMSettings, calls: int, tokens: int | None = None) -> LLMPolicy:
-    """The policy for the configured model: its temperature first, warmer on stagnation."""
+def llm_policy(settings: LLMSettings, calls: int, tokens: int | None = None, seconds: float | None = None) -> LLMPolicy:
+    """The policy for the configured model: its temperature first, warmer on stagnation;
+    `seconds` is the campaign's time budget, which LLM calls must end within."""
     base = settings.temperature
     temperatures = tuple(sorted({base, min(base + 0.3, 1.0), min(base + 0.6, 1.2), 1.0}))
-    return LLMPolicy(max_calls=calls, max_total_tokens=tokens, answer_tokens=settings.max_tokens, temperatures=temperatures)
+    return LLMPolicy(
+        max_calls=calls, max_total_tokens=tokens, answer_tokens=settings.max_tokens, temperatures=temperatures, seconds=seconds
+    )
 
 
 def make_source(

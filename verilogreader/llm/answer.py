@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,10 @@ from verilogreader.stimuli.schema import Sequence, validate_sequences
 
 MAX_ANSWER_CHARS = 200_000  # a runaway answer is cut here before parsing
 MAX_JSON_STARTS = 20  # where to try decoding: the first few '{' / '[' only
+_NOT_JSON = (
+    "the answer is not JSON that can be read (nesting and numbers are limited in size); "
+    'answer with one JSON object {"sequences": [...]}'
+)
 _FENCED = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 
 
@@ -40,6 +45,7 @@ class Answer:
     calls: list[Completion] = field(default_factory=list)
     exchanges: list[dict[str, Any]] = field(default_factory=list)  # for the exchange log
     failure: str | None = None  # why no usable answer came (after retries)
+    reasks: int = 0  # follow-up requests sent, answered or not
 
 
 def ask(
@@ -55,11 +61,14 @@ def ask(
     max_cycles: int,
     reask_text,
     seed: int | None = None,
+    deadline: float | None = None,
 ) -> Answer:
-    """Get stimuli from the model; `reask_text(problems, kept)` renders the follow-up."""
+    """Get stimuli from the model; `reask_text(problems, kept)` renders the follow-up. With a
+    `deadline` (time.monotonic()), every call and re-ask together end by then."""
     answer = Answer()
     conversation = list(messages)  # never mutate the caller's list
     for attempt in range(max_reasks + 1):
+        answer.reasks = attempt
         try:
             completion = client.complete(
                 conversation,
@@ -67,6 +76,7 @@ def ask(
                 temperature=temperature,
                 max_tokens=max_tokens,
                 seed=None if seed is None else seed + attempt,
+                timeout=None if deadline is None else deadline - time.monotonic(),
             )
         except LLMCallFailed as error:
             answer.failure = str(error)
@@ -116,7 +126,7 @@ def interpret(
         document = extract_json(close_truncated(completion.text) or "")
         trims.append("the answer was cut off at the token limit (the complete part was kept); write fewer, shorter sequences")
     if document is None:
-        return [], [], [], problems + ['the answer is not JSON; answer with one JSON object {"sequences": [...]}'], trims
+        return [], [], [], problems + [_NOT_JSON], trims
     raw = document.get("sequences") if isinstance(document, dict) else document
     if isinstance(raw, list) and len(raw) > max_sequences:
         trims.append(f"{len(raw)} sequences is more than {max_sequences}; only the first {max_sequences} were used")
@@ -204,7 +214,7 @@ def extract_json(text: str) -> Any | None:
             try:
                 value, _ = decoder.raw_decode(candidate[start:])
                 return value
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):  # also a 1000-deep nesting, a 5000-digit integer
                 continue
     return None
 

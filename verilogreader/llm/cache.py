@@ -40,6 +40,7 @@ class CachedChatClient:
         temperature: float,
         max_tokens: int,
         seed: int | None = None,
+        timeout: float | None = None,
     ) -> Completion:
         key = request_key(self.model, messages, schema, temperature, max_tokens, seed)
         path = self.folder / f"{key}.json"
@@ -48,7 +49,7 @@ class CachedChatClient:
         except (OSError, ValueError, TypeError):
             pass
         completion = self.inner.complete(
-            messages, schema=schema, temperature=temperature, max_tokens=max_tokens, seed=seed
+            messages, schema=schema, temperature=temperature, max_tokens=max_tokens, seed=seed, timeout=timeout
         )
         write_json(path, asdict(completion))
         return completion

@@ -10,6 +10,7 @@ from verilogreader.errors import UsageError
 from verilogreader.llm.cache import CachedChatClient
 from verilogreader.llm.interface import ChatClient
 from verilogreader.llm.openai_client import OpenAIChatClient
+from verilogreader.llm.redact import public_url
 from verilogreader.llm.settings import LLMSettings
 
 
@@ -25,7 +26,7 @@ def open_chat_client(settings: LLMSettings, *, log_dir: Path, cache_dir: Path | 
             yield _cached(client, cache_dir)
         return
     if not settings.model:
-        raise UsageError(f"name the model to use at {settings.endpoint} with --llm-model (or VERILOGREADER_LLM_MODEL)")
+        raise UsageError(f"name the model to use at {public_url(settings.endpoint)} with --llm-model (or VERILOGREADER_LLM_MODEL)")
     client = OpenAIChatClient(settings.endpoint, settings.model, settings.api_key(), settings.timeout)
     yield _cached(client, cache_dir)
 

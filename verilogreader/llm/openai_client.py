@@ -83,7 +83,7 @@ class OpenAIChatClient:
                             raise LLMCallFailed(_refusal(error)) from None
                         return _completion(response, mode, time.monotonic() - started)
             except TimeoutError:
-                raise LLMCallFailed(f"no answer within {limit:g} s; the request was abandoned") from None
+                raise LLMCallFailed(f"no answer within {limit:.1f} s; the request was abandoned") from None
             except openai.APIStatusError as error:
                 raise LLMCallFailed(f"the endpoint answered HTTP {error.status_code}: {_brief(error)}") from None
             except (openai.APIConnectionError, openai.APITimeoutError) as error:

@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from verilogreader.errors import UsageError
+from verilogreader.llm.redact import public_url
 
 LOCAL = "local"
 
@@ -52,8 +53,9 @@ class LLMSettings(BaseModel):
         return environ.get(self.api_key_env)
 
     def describe(self) -> dict[str, Any]:
-        """For results and logs: everything but secrets (the key's variable name only)."""
-        return {**self.model_dump(), "api_key_set": bool(self.api_key())}
+        """For results and logs: everything but secrets (the key's variable name only, the
+        endpoint without userinfo)."""
+        return {**self.model_dump(), "endpoint": public_url(self.endpoint), "api_key_set": bool(self.api_key())}
 
 
 def resolve_settings(
@@ -79,7 +81,7 @@ def resolve_settings(
         raise UsageError(f"LLM settings: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     if not settings.is_local and not settings.endpoint.startswith(("http://", "https://")):
         raise UsageError(
-            f"--llm {settings.endpoint!r}: use 'local', 'local:/path/model.gguf' or an http(s):// base URL"
+            f"--llm {public_url(settings.endpoint)!r}: use 'local', 'local:/path/model.gguf' or an http(s):// base URL"
         )
     return settings
 

@@ -44,3 +44,13 @@ def read_json(path: Path, what: str) -> Any:
         raise StoreError(
             f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); is the file truncated?"
         ) from None
+    except (ValueError, RecursionError) as error:  # valid JSON beyond the reader's limits
+        raise StoreError(f"{path}: cannot be read as {what}: {_limit(error)}") from None
+
+
+def _limit(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "its values nest too deeply"
+    if "digits" in str(error):
+        return "it has an integer with more digits than Python reads (4300)"
+    return str(error)
