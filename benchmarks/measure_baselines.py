@@ -1,6 +1,6 @@
 """Reachable coverage of the random baselines at 10k and 100k cycles, per benchmark design.
 
-Run on demand (not a test):  python benchmarks/measure_baselines.py [--category hard]
+Run on demand (not a test):  python benchmarks/measure_baselines.py [--category hard|reasoning|all]
     [--sim icarus] [--seeds 1 2 3] [--budget 100000] [--checkpoints 10000 100000]
 Prints one row per design x strategy: median (min-max) reachable coverage over the seeds at
 each checkpoint, and the wall time spent.
@@ -32,7 +32,7 @@ def coverage_at(state, cycles: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--category", default="hard", help="simple, medium, hard or all")
+    parser.add_argument("--category", default="hard", help="simple, medium, hard, reasoning or all")
     parser.add_argument("--sim", default="icarus")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--budget", type=int, default=100_000)

@@ -54,7 +54,7 @@ def suite_entries(dirs: list[Path]) -> list[SuiteEntry]:
     return sorted(entries, key=lambda e: (_CATEGORY_ORDER.get(e.category, 9), e.name))
 
 
-_CATEGORY_ORDER = {"simple": 0, "medium": 1, "hard": 2}
+_CATEGORY_ORDER = {"simple": 0, "medium": 1, "hard": 2, "reasoning": 3}
 
 
 def _design_folders(root: Path) -> list[Path]:

@@ -26,7 +26,7 @@ class Manifest(BaseModel):
     name: str
     top: str
     files: list[str]
-    category: Literal["simple", "medium", "hard"]
+    category: Literal["simple", "medium", "hard", "reasoning"]
     description: str = ""
     clock: str | None = None
     reset: str | None = None
