@@ -37,13 +37,14 @@ class FakeLLMServer:
     """Modes: "html" (200, an HTML page), ("answer", text) (200, a chat completion with that
     content), "context" (400 context overflow), ("no-schema", text) (400 "not supported" to a
     request for a JSON schema, else like "answer"), "echo-key" (401 whose body echoes the Authorization
-    header), "hang" (never answers; counts in `abandoned` the requests the client closed), "drip" (200 headers, then one byte a second)."""
+    header), "hang" (never answers), "drip" (200 headers, then one byte a second); for these two,
+    `abandoned` lists how long each stayed open before the client closed it."""
 
     def __init__(self, script: list[Step], lifetime: float = 120.0) -> None:
         self.script = list(script)
         self.lifetime = lifetime
         self.requests: list[dict[str, Any]] = []
-        self.abandoned = 0  # "hang" requests whose connection the client closed
+        self.abandoned: list[float] = []  # per "hang"/"drip" request the client closed: seconds it stayed open
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -101,29 +102,34 @@ class FakeLLMServer:
                     echoed = f"invalid credentials; you sent Authorization: {self.headers.get('Authorization')}"
                     self._send(401, "application/json", json.dumps({"error": {"message": echoed}}).encode())
                 elif mode == "hang":
-                    self._wait_for_hangup()
+                    self._wait_for_hangup(drip=False)
                 elif mode == "drip":
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", "100000")
                     self.end_headers()
-                    while not fake._stop.wait(1.0):
-                        try:
-                            self.wfile.write(b" ")
-                            self.wfile.flush()
-                        except OSError:
-                            return
+                    self._wait_for_hangup(drip=True)
                 else:
                     raise ValueError(f"unknown fake LLM mode {mode!r}")
 
-            def _wait_for_hangup(self) -> None:
-                """Never answer; count the request as abandoned once the client closes it."""
+            def _wait_for_hangup(self, drip: bool) -> None:
+                """Never finish the answer (with `drip`, send one byte a second); note how long the
+                client kept the request open before closing it."""
+                started = time.monotonic()
                 while not fake._stop.is_set():
-                    if select.select([self.connection], [], [], 0.2)[0]:
-                        if not self.connection.recv(1, socket.MSG_PEEK):
-                            with fake._lock:
-                                fake.abandoned += 1
-                            return
+                    try:
+                        if select.select([self.connection], [], [], 1.0 if drip else 0.1)[0]:
+                            if not self.connection.recv(1, socket.MSG_PEEK):
+                                break
+                        elif drip:
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                    except OSError:
+                        break
+                else:
+                    return
+                with fake._lock:
+                    fake.abandoned.append(time.monotonic() - started)
 
             def _send(self, status: int, content_type: str, payload: bytes) -> None:
                 self.send_response(status)
