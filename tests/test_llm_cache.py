@@ -3,6 +3,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+
+import pytest
+
+from fake_llm_server import FakeLLMServer
+from test_cli import LOCK, cli, write
 from test_llm_loop import ScriptedChatClient
 from verilogreader.llm import local
 from verilogreader.llm.cache import CachedChatClient, responses_folder
@@ -26,3 +33,21 @@ def test_responses_are_cached_under_home_cache_llm_responses(tmp_path, monkeypat
 def test_the_response_cache_follows_xdg_cache_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert responses_folder() == tmp_path / "xdg" / "verilogreader" / "llm-responses"
+
+
+@pytest.mark.sim
+def test_run_with_cache_writes_under_home_and_a_rerun_asks_nothing(tmp_path):
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "XDG_CACHE_HOME"} | {"HOME": str(home), "OPENAI_API_KEY": "test-key"}
+    answer = json.dumps({"sequences": [{"reset": True, "cycles": [{"code": 0x3C}, {"code": 0xA5}, {}]}]})
+    design = write(tmp_path, "lock.v", LOCK)
+    args = ["run", str(design), "--strategy", "llm", "--llm-model", "fake", "--llm-calls", "2",
+            "--budget-cycles", "300", "--cache"]
+    with FakeLLMServer([("answer", answer)]) as server:
+        first = cli(*args, "--llm", server.url, "--out", str(tmp_path / "one"), env=env)
+        asked = len(server.requests)
+        again = cli(*args, "--llm", server.url, "--out", str(tmp_path / "two"), env=env)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    cached = sorted((home / ".cache").rglob("*.json"))
+    assert asked >= 1 and cached and {p.parent for p in cached} == {home / ".cache" / "verilogreader" / "llm-responses"}
+    assert len(server.requests) == asked, "the rerun is answered from the cache"
