@@ -65,3 +65,17 @@ def test_icarus_and_verilator_cover_the_same_branches(folder: Path, tmp_path: Pa
     assert only_icarus == glitch | folded, (
         f"undocumented: {sorted(only_icarus - glitch - folded)}; no longer differ: {sorted(glitch - only_icarus)}"
     )
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("folder", benchmark_folders(BENCHMARKS), ids=lambda f: f.name)
+def test_solution_and_random_cover_every_reachable_point(folder: Path, tmp_path: Path):
+    """Proves the benchmarks' declared-unreachable lists are complete and the solutions work:
+    whatever is not declared unreachable is reached."""
+    _, design = read_benchmark(folder)
+    result = make_simulator("icarus", design, tmp_path).run(stimuli(folder, design))
+    covered = frozenset().union(*(o.covered for o in result.outcomes))
+    missing = sorted(p.id for p in design.reachable_points if p.id not in covered)
+    assert missing == []
+    wrongly_unreachable = sorted(p.id for p in design.branch_points if p.unreachable and p.id in covered)
+    assert wrongly_unreachable == []
