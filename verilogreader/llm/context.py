@@ -234,7 +234,9 @@ def closeness_text(design: Design, alias: str, point: BranchPoint, found: Closen
         return f"{alias}: every condition held together"
     parts = []
     if found.held and found.held_at:
-        parts.append(f"{conditions[found.held - 1].text} held at cycle {max(found.held_at[1] - offset, 0) + 1}")
+        cycle = found.held_at[1] - offset
+        where = f"at cycle {cycle + 1}" if cycle >= 0 else "in the replayed prefix (not in your cycles)"
+        parts.append(f"{conditions[found.held - 1].text} held {where}")
     failed = conditions[found.held]
     widths = _widths(failed.expr) if failed.expr else {}
     closest = ", ".join(f"{n} = {show_value(v, widths.get(n, 1))}" for n, v in found.failed_closest.items())
