@@ -116,7 +116,7 @@ def test_closeness_says_how_far_the_chain_got_and_the_closest_value(seq_lock):
     found = closeness(seq_lock, point, [attempt])
     assert found.held == 4 and found.failed_closest["step"] == 2 and found.failed_distance == 3
     text = context.closeness_text(seq_lock, "H16", point, found, offset=0)
-    assert text.startswith("H16: code == expected held at cycle 1") and "closest: step = 2" in text
+    assert text.startswith("H16: code == expected held at cycle 3") and "closest: step = 2" in text  # its last
 
 
 def test_inputs_come_from_the_stimulus_held_between_writes(seq_lock):

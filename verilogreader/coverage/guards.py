@@ -271,7 +271,7 @@ class Closeness:
     conditions (outermost first) that held together, and the closest the next one came."""
 
     held: int  # how many leading conditions held together at some cycle
-    held_at: tuple[str, int] | None  # (recording label, cycle) where they did
+    held_at: tuple[str, int] | None  # (recording label, cycle) where they last did
     failed_closest: dict[str, int | None]  # the next condition's signals at its closest cycle
     failed_distance: int | None
 
@@ -288,7 +288,9 @@ def closeness(design: Design, point: BranchPoint, recordings: list[Recording]) -
                 now = statuses(conditions, env)
                 run = next((i for i, s in enumerate(now) if not s.held), len(now))
                 if run > held:
-                    held, held_at, closest = run, (recording.label, cycle), None
+                    held, closest = run, None
+                if run == held and run:
+                    held_at = (recording.label, cycle)  # the latest: an attempt's own cycles, not its prefix
                 if run == held and run < len(now) and now[run].distance is not None:
                     expr = conditions[run].expr
                     assert expr is not None
