@@ -29,65 +29,116 @@ def _signed(value: int, width: int) -> int:
     return value - (1 << width) if value >> (width - 1) & 1 else value
 
 
+_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+_ARITH = {"&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "+": lambda a, b: a + b,
+          "-": lambda a, b: a - b, "*": lambda a, b: a * b, "<<": lambda a, b: a << min(b, 4096),
+          ">>": lambda a, b: a >> b}
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_GAP = {"==": lambda a, b: abs(a - b), "!=": lambda a, b: int(a == b), "<": lambda a, b: max(a - b + 1, 0),
+        "<=": lambda a, b: max(a - b, 0), ">": lambda a, b: max(b - a + 1, 0), ">=": lambda a, b: max(b - a, 0)}
+Value = Callable[[Env], int | None]
+_compiled: dict[int, tuple[Expr, Value]] = {}  # id -> (the expression, kept alive so ids stay unique; its code)
+
+
 def evaluate(e: Expr, env: Env) -> int | None:
     """The value of an expression (unsigned, masked to its width); None when unknown."""
-    op, args = e.op, e.args
-    m = _mask(e.width)
+    return _code(e)(env)
+
+
+def _code(e: Expr) -> Value:
+    """The expression compiled once into closures: guards are evaluated at every recorded cycle."""
+    found = _compiled.get(id(e))
+    if found is None or found[0] is not e:
+        found = _compiled[id(e)] = (e, _compile(e))
+    return found[1]
+
+
+def _compile(e: Expr) -> Value:
+    op, m = e.op, _mask(e.width)
+    args = [_code(a) for a in e.args]
     if op == "const":
-        return None if e.value is None else e.value & m
+        value = None if e.value is None else e.value & m
+        return lambda env: value
     if op == "signal":
-        v = env(e.name or "")
-        return None if v is None else v & m
-    if op == "&&" or op == "||":
-        a, b = evaluate(args[0], env), evaluate(args[1], env)
+        name = e.name or ""
+
+        def signal(env: Env) -> int | None:
+            v = env(name)
+            return None if v is None else v & m
+
+        return signal
+    if op in ("&&", "||"):
         stop = 0 if op == "&&" else 1  # a known operand that decides alone
-        if (a is not None and bool(a) == bool(stop)) or (b is not None and bool(b) == bool(stop)):
-            return stop
-        return None if a is None or b is None else 1 - stop
+        left, right = args
+
+        def logic(env: Env) -> int | None:
+            a, b = left(env), right(env)
+            if (a is not None and bool(a) == bool(stop)) or (b is not None and bool(b) == bool(stop)):
+                return stop
+            return None if a is None or b is None else 1 - stop
+
+        return logic
     if op == "?:":
-        c = evaluate(args[0], env)
-        if c is None:
-            x, y = evaluate(args[1], env), evaluate(args[2], env)
-            return x if x == y else None
-        return evaluate(args[1] if c else args[2], env)
+        cond, yes, no = args
+
+        def choose(env: Env) -> int | None:
+            c = cond(env)
+            if c is None:
+                x, y = yes(env), no(env)
+                return x if x == y else None
+            return yes(env) if c else no(env)
+
+        return choose
     if op == "inside":
-        return _inside(e, env)
-    values = [evaluate(a, env) for a in args]
-    if any(v is None for v in values) or op == "unknown":
-        return None
-    return _apply(e, [v for v in values if v is not None], m)
+        return lambda env: _inside(e, env)
+    if op == "unknown":
+        return lambda env: None
+    apply = _operator(e, m)
+
+    def operate(env: Env) -> int | None:
+        values = [a(env) for a in args]
+        return None if None in values else apply(values)
+
+    return operate
 
 
-def _apply(e: Expr, v: list[int], m: int) -> int | None:
+def _operator(e: Expr, m: int) -> Callable[[list], int | None]:
     op, args = e.op, e.args
     if op == "conv":
         inner = args[0]
-        return (_signed(v[0], inner.width) if inner.signed else v[0]) & m
+        return lambda v: (_signed(v[0], inner.width) if inner.signed else v[0]) & m
     unary = {"!": lambda a: int(a == 0), "~": lambda a: ~a & m, "neg": lambda a: -a & m, "+": lambda a: a,
              "|r": lambda a: int(a != 0), "&r": lambda a: int(a == _mask(args[0].width)),
              "^r": lambda a: bin(a).count("1") & 1}
-    if op in unary and len(v) == 1:
-        return unary[op](v[0])
-    if op in ("==", "!=", "<", "<=", ">", ">="):
-        a, b = v
-        if args[0].signed and args[1].signed:
-            a, b = _signed(a, args[0].width), _signed(b, args[1].width)
-        return int({"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
-    binary = {"&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "+": lambda a, b: a + b,
-              "-": lambda a, b: a - b, "*": lambda a, b: a * b, "<<": lambda a, b: a << min(b, 4096),
-              ">>": lambda a, b: a >> b}
-    if op in binary and len(v) == 2:
-        return binary[op](*v) & m
+    if op in unary and len(args) == 1:
+        return lambda v: unary[op](v[0])
+    if op in _COMPARE:
+        test, signed = _COMPARE[op], args[0].signed and args[1].signed
+        w0, w1 = args[0].width, args[1].width
+        if signed:
+            return lambda v: int(test(_signed(v[0], w0), _signed(v[1], w1)))
+        return lambda v: int(test(v[0], v[1]))
+    if op in _ARITH and len(args) == 2:
+        arith = _ARITH[op]
+        return lambda v: arith(v[0], v[1]) & m
     if op == "bit":
-        return (v[0] >> v[1]) & 1 if v[1] < args[0].width else None
+        width = args[0].width
+        return lambda v: (v[0] >> v[1]) & 1 if v[1] < width else None
     if op == "slice":
-        return (v[0] >> (e.value or 0)) & m
+        low = e.value or 0
+        return lambda v: (v[0] >> low) & m
     if op == "concat":
-        result = 0
-        for value, arg in zip(v, args):
-            result = (result << arg.width) | (value & _mask(arg.width))
-        return result & m
-    return None
+        widths = [a.width for a in args]
+
+        def concat(v: list) -> int:
+            result = 0
+            for value, width in zip(v, widths):
+                result = (result << width) | (value & _mask(width))
+            return result & m
+
+        return concat
+    return lambda v: None
 
 
 def _inside(e: Expr, env: Env) -> int | None:
@@ -111,27 +162,55 @@ def _inside(e: Expr, env: Env) -> int | None:
 def distance(e: Expr, env: Env, want: bool = True) -> int | None:
     """0 when the condition is `want`; else how far it is: |a - b| for a failed `==`, the
     distance over the bound for `<`, `<=`, `>`, `>=`, 1 for anything else. None: unknown."""
+    return _distance_code(e, want)(env)
+
+
+def _distance_code(e: Expr, want: bool) -> Value:
+    key = (id(e), want)
+    found = _distances.get(key)
+    if found is None or found[0] is not e:
+        found = _distances[key] = (e, _compile_distance(e, want))
+    return found[1]
+
+
+_distances: dict[tuple[int, bool], tuple[Expr, Value]] = {}
+
+
+def _compile_distance(e: Expr, want: bool) -> Value:
     op, args = e.op, e.args
     if op == "!":
-        return distance(args[0], env, not want)
+        return _distance_code(args[0], not want)
     if op in ("&&", "||"):
-        parts = [distance(a, env, want) for a in args]
+        left, right = _distance_code(args[0], want), _distance_code(args[1], want)
         if (op == "&&") == want:  # both must be `want`: the distances add up
-            return None if None in parts else sum(p for p in parts if p is not None)
-        known = [p for p in parts if p is not None]
-        return min(known) if known and (0 in known or len(known) == len(parts)) else None
-    if op in ("==", "!=", "<", "<=", ">", ">=") and args[0].width <= 64 and args[1].width <= 64:
-        a, b = evaluate(args[0], env), evaluate(args[1], env)
-        if a is None or b is None:
-            return None
-        if args[0].signed and args[1].signed:
-            a, b = _signed(a, args[0].width), _signed(b, args[1].width)
-        if not want:
-            op = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}[op]
-        return {"==": abs(a - b), "!=": int(a == b), "<": max(a - b + 1, 0), "<=": max(a - b, 0),
-                ">": max(b - a + 1, 0), ">=": max(b - a, 0)}[op]
-    value = evaluate(e, env)
-    return None if value is None else int(bool(value) != want)
+            def both(env: Env) -> int | None:
+                a, b = left(env), right(env)
+                return None if a is None or b is None else a + b
+
+            return both
+
+        def either(env: Env) -> int | None:
+            a, b = left(env), right(env)
+            if a == 0 or b == 0:
+                return 0
+            return None if a is None or b is None else min(a, b)
+
+        return either
+    if op in _GAP and args[0].width <= 64 and args[1].width <= 64:
+        gap = _GAP[op if want else _NEGATED[op]]
+        left, right = _code(args[0]), _code(args[1])
+        signed = args[0].signed and args[1].signed
+        w0, w1 = args[0].width, args[1].width
+
+        def compare(env: Env) -> int | None:
+            a, b = left(env), right(env)
+            if a is None or b is None:
+                return None
+            return gap(_signed(a, w0), _signed(b, w1)) if signed else gap(a, b)
+
+        return compare
+    value = _code(e)
+    return lambda env: None if (v := value(env)) is None else int(bool(v) != want)
 
 
 # --- a hole's guard chain on recorded sequences ------------------------------------------------
@@ -209,9 +288,12 @@ class Status:
 def statuses(conditions: list[Condition], env: Env) -> list[Status]:
     result = []
     for c in conditions:
-        d = None if c.expr is None else distance(c.expr, env)
-        result.append(Status(None if d is None else d == 0, d))
+        d = None if c.expr is None else _distance_code(c.expr, True)(env)
+        result.append(_UNKNOWN if d is None else _HELD if d == 0 else Status(False, d))
     return result
+
+
+_UNKNOWN, _HELD = Status(None, None), Status(True, 0)
 
 
 @dataclass(frozen=True)
