@@ -18,7 +18,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_llm_server import FakeLLMServer  # noqa: E402
 
-pytestmark = pytest.mark.sim
+from verilogreader.errors import LLMCallAbandoned  # noqa: E402
+from verilogreader.llm.connect import RestartingClient  # noqa: E402
 
 LOCK = """\
 module lock (input clk, input rst_n, input [7:0] code, output reg open);
@@ -70,6 +71,7 @@ def exchanges(tmp_path: Path) -> list[dict]:
     return [exchange for line in lines for exchange in json.loads(line)["exchanges"]]
 
 
+@pytest.mark.sim
 def test_html_with_http_200_skips_the_call_and_the_run_goes_on(tmp_path):
     with FakeLLMServer(["html", ("answer", VALID)]) as server:
         result, results = llm_run(tmp_path, server.url)
@@ -78,6 +80,7 @@ def test_html_with_http_200_skips_the_call_and_the_run_goes_on(tmp_path):
     assert any(p["first_hit"] and p["first_hit"]["strategy"] == "llm" for p in results["points"]), "call 2 was used"
 
 
+@pytest.mark.sim
 def test_bench_survives_an_endpoint_that_answers_html(tmp_path):
     suite = tmp_path / "suite"
     suite.mkdir()
@@ -90,6 +93,7 @@ def test_bench_survives_an_endpoint_that_answers_html(tmp_path):
     assert json.loads((tmp_path / "bench" / "bench.json").read_text())
 
 
+@pytest.mark.sim
 @pytest.mark.parametrize("garbage", [DEEP, BIG_INT], ids=["1000-deep", "5000-digits"])
 def test_an_answer_beyond_the_json_readers_limits_is_re_asked(tmp_path, garbage):
     with FakeLLMServer([("answer", garbage), ("answer", VALID)]) as server:
@@ -100,6 +104,7 @@ def test_an_answer_beyond_the_json_readers_limits_is_re_asked(tmp_path, garbage)
     assert results["llm"]["reasks"] >= 1 and results["totals"]["reachable_covered"] > 0
 
 
+@pytest.mark.sim
 @pytest.mark.parametrize("garbage", [DEEP, BIG_INT], ids=["1000-deep", "5000-digits"])
 def test_a_stimulus_or_corpus_file_beyond_the_limits_is_a_usage_error_naming_it(tmp_path, garbage):
     design = tmp_path / "lock.v"
@@ -119,6 +124,7 @@ def test_a_stimulus_or_corpus_file_beyond_the_limits_is_a_usage_error_naming_it(
         assert "bad.json" in result.stderr and ("nest too deeply" in result.stderr or "digits" in result.stderr), (name, result.stderr)
 
 
+@pytest.mark.sim
 def test_a_context_overflow_fails_the_call_and_keeps_the_schema(tmp_path):
     with FakeLLMServer(["context", ("answer", VALID)]) as server:
         result, results = llm_run(tmp_path, server.url)
@@ -128,6 +134,7 @@ def test_a_context_overflow_fails_the_call_and_keeps_the_schema(tmp_path):
     assert len(formats) >= 2 and set(formats) == {"json_schema"}, formats
 
 
+@pytest.mark.sim
 def test_an_endpoint_without_json_schema_is_asked_for_plain_json(tmp_path):
     with FakeLLMServer([("no-schema", VALID)]) as server:
         result, results = llm_run(tmp_path, server.url)
@@ -137,6 +144,7 @@ def test_an_endpoint_without_json_schema_is_asked_for_plain_json(tmp_path):
     assert not results["llm"]["failures"]
 
 
+@pytest.mark.sim
 def test_re_asks_are_counted_even_when_the_follow_up_fails(tmp_path):
     wrong_port = json.dumps({"sequences": [{"cycles": [{"nope": 1}]}]})
     with FakeLLMServer([("answer", wrong_port), "html"]) as server:
@@ -148,6 +156,7 @@ def test_re_asks_are_counted_even_when_the_follow_up_fails(tmp_path):
     assert f"({sent} re-asks" in result.stdout
 
 
+@pytest.mark.sim
 @pytest.mark.parametrize("in_url", [False, True], ids=["bearer-key", "key-in-url"])
 def test_a_key_echoed_by_the_endpoint_is_never_saved_or_printed(tmp_path, in_url):
     with FakeLLMServer(["echo-key"]) as server:
@@ -162,6 +171,7 @@ def test_a_key_echoed_by_the_endpoint_is_never_saved_or_printed(tmp_path, in_url
     assert "dXNlcjpzay" not in "".join(saved), "nor the key as a Basic-auth token"
 
 
+@pytest.mark.sim
 def test_the_time_budget_is_a_deadline_for_an_endpoint_that_never_answers(tmp_path):
     with FakeLLMServer(["hang"]) as server:
         result, results = llm_run(tmp_path, server.url, "--budget-seconds", "5")
@@ -172,6 +182,7 @@ def test_the_time_budget_is_a_deadline_for_an_endpoint_that_never_answers(tmp_pa
     assert "the request was abandoned" in results["llm"]["failures"][0]
 
 
+@pytest.mark.sim
 def test_the_llm_timeout_bounds_a_call_whatever_the_server_drips(tmp_path):
     config = tmp_path / "llm.toml"
     config.write_text("[llm]\ntimeout = 2\n")
@@ -180,3 +191,30 @@ def test_the_llm_timeout_bounds_a_call_whatever_the_server_drips(tmp_path):
     assert result.returncode == 0, result.stderr
     assert len(server.abandoned) == 2 and max(server.abandoned) < 2 + 1.5, server.abandoned
     assert all("no answer within 2.0 s" in failure for failure in results["llm"]["failures"])
+
+
+class _StandIn:
+    """The LocalServer interface over the fake endpoint: counts restarts, serves nothing itself."""
+
+    def __init__(self, url: str) -> None:
+        self.base_url, self.model, self.api_key, self.starts = url, "fake", "local-key", 0
+
+    def stop(self) -> None:
+        pass
+
+    def start(self) -> None:
+        self.starts += 1
+
+
+def test_the_local_server_is_restarted_after_an_abandoned_call_not_before():
+    with FakeLLMServer(["hang", ("answer", VALID), ("answer", VALID)]) as endpoint:
+        server = _StandIn(endpoint.url)
+        client = RestartingClient(server, timeout=30)
+        ask = {"schema": None, "temperature": 0.0, "max_tokens": 64}
+        with pytest.raises(LLMCallAbandoned):
+            client.complete([{"role": "user", "content": "hi"}], timeout=1, **ask)
+        assert server.starts == 0, "no restart until a next call needs the slot"
+        assert client.complete([{"role": "user", "content": "hi"}], **ask).text == VALID
+        assert server.starts == 1
+        client.complete([{"role": "user", "content": "hi"}], **ask)
+        assert server.starts == 1, "an answered call leaves the server alone"

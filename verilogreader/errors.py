@@ -35,3 +35,7 @@ class LLMUnavailable(VerilogReaderError):
 
 class LLMCallFailed(VerilogReaderError):
     """One LLM call failed after its retries (down, rate-limited, timed out, refused)."""
+
+
+class LLMCallAbandoned(LLMCallFailed):
+    """One LLM call passed its deadline and was cancelled, its connection closed."""

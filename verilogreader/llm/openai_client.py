@@ -20,7 +20,7 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
-from verilogreader.errors import LLMCallFailed
+from verilogreader.errors import LLMCallAbandoned, LLMCallFailed
 from verilogreader.llm.interface import Completion, Message
 from verilogreader.llm.redact import redact, url_secrets
 
@@ -64,7 +64,7 @@ class OpenAIChatClient:
         try:
             completion = asyncio.run(self._complete(request, schema, limit))
         except LLMCallFailed as error:
-            raise LLMCallFailed(redact(str(error), self._secrets)) from None
+            raise type(error)(redact(str(error), self._secrets)) from None
         return replace(completion, text=redact(completion.text, self._secrets))
 
     async def _complete(self, request: dict[str, Any], schema: dict[str, Any] | None, limit: float) -> Completion:
@@ -83,7 +83,7 @@ class OpenAIChatClient:
                             raise LLMCallFailed(_refusal(error)) from None
                         return _completion(response, mode, time.monotonic() - started)
             except TimeoutError:
-                raise LLMCallFailed(f"no answer within {limit:.1f} s; the request was abandoned") from None
+                raise LLMCallAbandoned(f"no answer within {limit:.1f} s; the request was abandoned") from None
             except openai.APIStatusError as error:
                 raise LLMCallFailed(f"the endpoint answered HTTP {error.status_code}: {_brief(error)}") from None
             except (openai.APIConnectionError, openai.APITimeoutError) as error:
