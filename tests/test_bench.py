@@ -49,6 +49,15 @@ def test_suite_finds_manifests_plain_folders_and_loose_files(suite):
         suite_entries([suite, suite / "other"])
 
 
+def test_suite_lists_categories_in_order_with_reasoning_after_hard(tmp_path):
+    for name in ("sync_word", "seq_lock", "vending_fsm", "alu"):
+        shutil.copytree(BENCHMARKS / name, tmp_path / name)
+    entries = suite_entries([tmp_path])
+    assert [(e.name, e.category) for e in entries] == [
+        ("alu", "simple"), ("vending_fsm", "medium"), ("seq_lock", "hard"), ("sync_word", "reasoning"),
+    ]
+
+
 @pytest.mark.sim
 def test_bench_runs_every_cell_resumes_and_reports(suite, tmp_path):
     out = tmp_path / "bench"
