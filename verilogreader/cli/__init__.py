@@ -114,7 +114,7 @@ def run(
     reset_active_low: ResetLow = None,
     sim: Annotated[str, typer.Option("--sim", help="Simulator: icarus or verilator.")] = "icarus",
     strategy: Annotated[
-        str, typer.Option("--strategy", help="random, random-dict, llm or hybrid (random-dict + LLM on what random misses).")
+        str, typer.Option("--strategy", help="random, random-dict, fuzz (coverage-guided), llm or hybrid (fuzz + LLM on what the fuzzer misses).")
     ] = "random",
     budget_cycles: Annotated[int, typer.Option("--budget-cycles", min=1, help="Stimulus cycles to spend.")] = 10_000,
     budget_seconds: Annotated[
@@ -170,7 +170,7 @@ def bench(
         Optional[list[Path]],
         typer.Argument(help="Suite folders (each subfolder or loose .v/.sv file in them is a design), benchmark folders or .v/.sv files (default: ./benchmarks).", show_default=False),
     ] = None,
-    strategies: Annotated[str, typer.Option("--strategies", help="Comma-separated strategies to compare.")] = "random,random-dict,llm,hybrid",
+    strategies: Annotated[str, typer.Option("--strategies", help="Comma-separated strategies to compare.")] = "random,random-dict,fuzz,llm,hybrid",
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds 1..N per design and strategy.")] = 3,
     budget_cycles: Annotated[int, typer.Option("--budget-cycles", min=1, help="Stimulus cycles per cell, equal for every strategy.")] = 5_000,
     sim: Annotated[str, typer.Option("--sim", help="Simulator: icarus or verilator.")] = "icarus",

@@ -17,7 +17,7 @@ from verilogreader.coverage.model import CoverageMap, FirstHit, TimelineEntry
 from verilogreader.coverage.state import StateTrace
 from verilogreader.design.model import Design
 from verilogreader.engine.tracing import batch_trace, record_state
-from verilogreader.sim.interface import BatchResult, Simulator
+from verilogreader.sim.interface import BatchResult, SequenceOutcome, Simulator
 from verilogreader.stimuli.schema import Sequence
 
 FIRST_BATCH_CYCLES = 500
@@ -27,11 +27,16 @@ MAX_FAILED_BATCHES = 3
 
 class StimulusSource(Protocol):
     """Hands out batches; it may read the campaign state (coverage, corpus) to aim them.
-    An empty batch means it has nothing more to try; `stop_note` may say why."""
+    An empty batch means it has nothing more to try; `stop_note` may say why. After each
+    batch, `observe` gets the batch and its per-sequence outcomes (points hit, state traces
+    when the batch was traced), in order: how a source that learns (fuzz, hybrid) learns;
+    the others ignore it."""
 
     name: str
 
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]: ...
+
+    def observe(self, batch: list[Sequence], outcomes: list[SequenceOutcome], state: CampaignState) -> None: ...
 
 
 class StopReason(str, Enum):
@@ -136,6 +141,7 @@ def run_campaign(
             failed_batches = 0 if result.outcomes else failed_batches + 1
             absorb(state, batch, result, strategy, clock)
             record_state(state, simulator, batch, result)
+            source.observe(batch, result.outcomes, state)
             observer.update(state)
             if failed_batches >= MAX_FAILED_BATCHES:
                 reason = StopReason.SIMULATOR

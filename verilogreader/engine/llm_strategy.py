@@ -1,7 +1,8 @@
 """The LLM strategies: one LLM call per batch, aimed at what is still uncovered.
 
-`llm`: every batch comes from the model. `hybrid`: random-dict batches until random stops
-finding anything, then one LLM call about what random has not reached, then random again.
+`llm`: every batch comes from the model. `hybrid`: fuzzer batches (engine/fuzz.py) until the
+fuzzer stops finding anything, then one LLM call about what it has not reached, then the
+fuzzer again, mutating what the model found.
 
 Policy on stagnation (a call that adds nothing): the temperature steps up and the shown
 subset of holes rotates, so the model sees other targets; after `plateau_calls` such calls in
@@ -150,6 +151,9 @@ class LLMSource:
         self.stop_note = note
         return []
 
+    def observe(self, batch: list[Sequence], outcomes: list, state: CampaignState) -> None:
+        """The model learns at its next call, from the campaign state (`_learn`)."""
+
     # -- one LLM call ---------------------------------------------------------------------------
     def _call(self, state: CampaignState, cycles: int) -> list[Sequence]:
         policy = self.policy
@@ -288,8 +292,9 @@ class LLMSource:
 
 
 class HybridSource:
-    """random-dict until it has found nothing new for `stall_cycles` cycles, then one LLM call
-    about what random has not reached, then random again."""
+    """The fuzzer (the `search` source) until it has found nothing new for `stall_cycles`
+    cycles, then one LLM call about what it has not reached, then the search again. Every
+    batch's outcomes, the LLM's too, go to the search: the fuzzer mutates what the LLM found."""
 
     def __init__(self, random_source, llm: LLMSource, random_cycles: int = 1000, stall_cycles: int = 1000) -> None:
         self.random, self.llm = random_source, llm
@@ -308,6 +313,9 @@ class HybridSource:
     @property
     def name(self) -> str:
         return LLM if self._llm_turn() else self.random.name
+
+    def observe(self, batch: list[Sequence], outcomes: list, state: CampaignState) -> None:
+        self.random.observe(batch, outcomes, state)
 
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
         self._state = state

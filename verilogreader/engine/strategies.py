@@ -8,15 +8,16 @@ from typing import Any
 
 from verilogreader.design.model import Design
 from verilogreader.engine.campaign import StimulusSource
+from verilogreader.engine.fuzz import FUZZ, FuzzSource
 from verilogreader.engine.llm_strategy import HybridSource, LLMPolicy, LLMSource
 from verilogreader.errors import UsageError
 from verilogreader.llm.interface import ChatClient
 from verilogreader.llm.prompts import Prompts
 from verilogreader.llm.settings import LLMSettings
-from verilogreader.stimuli.random import GENERATORS, RandomDictGenerator
+from verilogreader.stimuli.random import GENERATORS
 
 LLM_STRATEGIES = ("llm", "hybrid")
-STRATEGIES = (*GENERATORS, *LLM_STRATEGIES)
+STRATEGIES = (*GENERATORS, FUZZ, *LLM_STRATEGIES)
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,11 @@ def make_source(
     """The stimulus source for a strategy, and the LLM source inside it (or None)."""
     if check_strategy(strategy) in GENERATORS:
         return GENERATORS[strategy](design, seed), None
+    if strategy == FUZZ:
+        return FuzzSource(design, seed), None
     if llm is None:
         raise UsageError(f"strategy {strategy} needs an LLM")
     llm_source = LLMSource(design, llm.client, llm.prompts, llm.policy, log=log, seed=seed, probe=strategy == "llm")
     if strategy == "llm":
         return llm_source, llm_source
-    return HybridSource(RandomDictGenerator(design, seed), llm_source), llm_source
+    return HybridSource(FuzzSource(design, seed), llm_source), llm_source

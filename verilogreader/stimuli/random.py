@@ -50,6 +50,9 @@ class RandomGenerator:
             left -= length
         return batch
 
+    def observe(self, batch: list[Sequence], outcomes: object, state: object) -> None:
+        """Random learns nothing from outcomes (the yardstick)."""
+
     def _length(self) -> int:
         if not self.clocked:  # no state: every cycle is an independent vector
             return MIN_LENGTH

@@ -27,6 +27,9 @@ class FixedSource:
             spent += sequence.cycle_count
         return batch
 
+    def observe(self, batch: list[Sequence], outcomes: object, state: object) -> None:
+        pass
+
 
 class ChainedSource:
     """A fixed source first, then a generator: directed tests, then the strategy."""
@@ -45,6 +48,10 @@ class ChainedSource:
 
     def next_batch(self, cycles: int, state: object = None) -> list[Sequence]:
         return self._current.next_batch(cycles, state)
+
+    def observe(self, batch: list[Sequence], outcomes: object, state: object) -> None:
+        """The strategy learns from the fixed sequences too: a fuzzer takes a replayed corpus as seeds."""
+        self.then.observe(batch, outcomes, state)
 
     @property
     def stop_note(self) -> str:
