@@ -82,6 +82,9 @@ class _Traced:
         state.trace_signals = self.signals
         return self.sequences.pop(0) if self.sequences else []
 
+    def observe(self, batch, outcomes, state) -> None:
+        pass
+
 
 @pytest.mark.parametrize("sim", ["icarus", "verilator"])
 def test_a_corpus_entry_whose_replay_covers_something_else_is_reported(tmp_path, sim):

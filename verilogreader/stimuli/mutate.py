@@ -74,17 +74,21 @@ def to_sparse(dense: Dense, ports: Ports) -> Sequence:
     return Sequence(reset=True, cycles=cycles)
 
 
-def _value(rng: random.Random, ports: Ports, name: str) -> int:
-    """A recently learned value a quarter of the time, a dictionary word (constants and their
-    neighbours) a quarter, else uniform."""
-    roll = rng.random()
+def _word(rng: random.Random, ports: Ports, name: str) -> int:
+    """Half the time a recently learned value (or its complement: guards compare with ~x too),
+    else a dictionary word (constants and their neighbours)."""
     mask = (1 << ports.widths[name]) - 1
     learned = [v for v in ports.learned[-RECENT_WORDS:] if v <= mask]
-    if learned and roll < 0.25:  # the value itself or its complement (guards compare with ~x too)
-        return rng.choice(learned) ^ (mask if roll < 0.08 else 0)
-    words = ports.words[name]
-    if words and roll < 0.5:
-        return rng.choice(words)
+    roll = rng.random()
+    if learned and (roll < 0.5 or not ports.words[name]):
+        return rng.choice(learned) ^ (mask if roll < 0.15 else 0)
+    return rng.choice(ports.words[name]) if ports.words[name] else rng.getrandbits(ports.widths[name])
+
+
+def _value(rng: random.Random, ports: Ports, name: str) -> int:
+    """A word (learned or from the dictionary) half the time, else uniform."""
+    if rng.random() < 0.5:
+        return _word(rng, ports, name)
     return rng.getrandbits(ports.widths[name])
 
 
@@ -134,7 +138,7 @@ def dictionary(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> 
     if not names or not dense:
         return dense
     name = rng.choice(names)
-    word = _value(rng, ports, name) if rng.random() < 0.5 else rng.choice(ports.words[name])
+    word = _word(rng, ports, name)
     start = rng.randrange(len(dense))
     out = [dict(c) for c in dense]
     for cycle in out[start : start + _run_length(rng, 8)]:

@@ -1,0 +1,155 @@
+"""The fuzz strategy: pure tests of the mutators and the scheduler, then real Icarus runs
+through the CLI (fuzz against random-dict on a design that needs 40 enables in a row) and
+hybrid on the fuzzer with the scripted LLM client (the one fake, at the ChatClient boundary)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from verilogreader.design.reader import read_design
+from verilogreader.engine.campaign import Budget, run_campaign
+from verilogreader.engine.fuzz import Seed, weight
+from verilogreader.engine.llm_strategy import LLMPolicy
+from verilogreader.engine.strategies import LLMParts, make_source
+from verilogreader.llm.prompts import Prompts
+from verilogreader.sim import make_simulator
+from verilogreader.stimuli.mutate import MUTATORS, Ports, havoc, to_dense, to_sparse
+from verilogreader.stimuli.schema import validate_sequences
+
+from test_cli import cli
+from test_llm_loop import OPEN_LOCK, ScriptedChatClient, answer_of, seq_lock  # noqa: F401 (fixture)
+
+STREAK = """\
+module streak (input clk, input rst, input en, input [2:0] mode, output reg done);
+  reg [5:0] run;
+  always @(posedge clk) begin
+    if (rst) begin
+      run <= 6'd0; done <= 1'b0;
+    end else if (!en) begin
+      run <= 6'd0;
+    end else if (run == 6'd39) begin
+      done <= 1'b1; run <= 6'd0;
+    end else begin
+      run <= run + 6'd1;
+      if (mode == 3'd5) done <= 1'b0;
+    end
+  end
+endmodule
+"""
+
+
+@pytest.fixture()
+def streak(tmp_path):
+    path = tmp_path / "streak.v"
+    path.write_text(STREAK)
+    return read_design([str(path)])
+
+
+def _children(design, seed: int, count: int = 200):
+    ports = Ports.of(design)
+    rng = random.Random(seed)
+    dense = [to_dense(s, ports) for s in make_source(design, "random-dict", seed)[0].next_batch(400)]
+    out = []
+    for _ in range(count):
+        out.append(havoc(rng, rng.choice(dense), ports, rng.choice(dense)))
+    return ports, out
+
+
+def test_mutations_are_deterministic_per_seed_and_valid_within_the_port_widths(streak):
+    ports, first = _children(streak, 7)
+    assert _children(streak, 7)[1] == first
+    assert _children(streak, 8)[1] != first
+    sequences = [to_sparse(d, ports) for d in first]
+    document = {"sequences": [{"reset": s.reset, "cycles": s.cycles} for s in sequences]}
+    valid, issues = validate_sequences(document, streak)
+    assert not issues and len(valid) == len(sequences)
+    for dense in first:
+        assert 1 <= len(dense) <= 4096
+        for cycle in dense:
+            assert set(cycle) == {"rst", "en", "mode"}  # never the clock
+            assert 0 <= cycle["en"] <= 1 and 0 <= cycle["mode"] <= 7 and cycle["rst"] in (0, 1)
+
+
+def test_dense_and_sparse_cycles_mean_the_same_stimulus(streak):
+    ports, children = _children(streak, 3, 50)
+    for dense in children:
+        assert to_dense(to_sparse(dense, ports), ports) == dense
+
+
+def test_each_mutator_does_what_it_says(streak):
+    ports = Ports.of(streak)
+    base = [{"rst": 0, "en": 1, "mode": m % 8} for m in range(10)]
+    other = [{"rst": 0, "en": 0, "mode": 7}] * 5
+    rng = random.Random(1)
+    grown = MUTATORS["extend"](rng, base, ports, other)
+    assert grown[:10] == base and len(grown) > 10
+    assert len(MUTATORS["cut"](rng, base, ports, other)) < 10
+    spliced = MUTATORS["splice"](rng, base, ports, other)
+    assert spliced[0] == base[0] and spliced[-1] == other[-1]
+    held = MUTATORS["hold"](rng, base, ports, other)
+    assert len(held) > 10 and set(map(str, held)) == set(map(str, base))
+    flipped = MUTATORS["flip"](rng, base, ports, other)
+    assert sum(a != b for a, b in zip(flipped, base)) == 1
+    pulsed = MUTATORS["reset"](rng, base, ports, other)
+    pulses = [i for i, c in enumerate(pulsed) if c["rst"] == 1]
+    assert len(pulsed) == 11 and len(pulses) == 1
+    # the pulse is one whole cycle: the inputs around it keep their values, and reset is released after it
+    at = pulses[0]
+    assert at + 1 == len(pulsed) or pulsed[at + 1]["rst"] == 0
+    words = {w for w in ports.words["mode"]}
+    dictionaried = [MUTATORS["dictionary"](random.Random(s), base, ports, other) for s in range(20)]
+    assert any(d != base for d in dictionaried)
+    assert all(c["mode"] in words or c["mode"] == b["mode"] for d in dictionaried for c, b in zip(d, base))
+
+
+def test_the_schedule_favours_recent_short_and_rare_seeds():
+    short = [{"a": 0}] * 4
+    long = [{"a": 0}] * 40
+    plain = weight(Seed(long, frozenset({"p"}), found=1, state_only=False), batch=10, median_length=10, rare=frozenset())
+    assert plain == 1
+    assert weight(Seed(long, frozenset({"p"}), found=9, state_only=False), 10, 10, frozenset()) == 4
+    assert weight(Seed(short, frozenset({"p"}), found=1, state_only=True), 10, 10, frozenset()) == 2
+    assert weight(Seed(long, frozenset({"p"}), found=1, state_only=False), 10, 10, frozenset({"p"})) == 3
+
+
+@pytest.mark.sim
+def test_fuzz_reaches_what_random_dict_does_not_and_its_corpus_holds_only_branch_adding_sequences(tmp_path):
+    design = tmp_path / "streak.v"
+    design.write_text(STREAK)
+    runs = {}
+    for strategy in ("random-dict", "fuzz"):
+        out = tmp_path / strategy
+        done = cli("run", str(design), "--strategy", strategy, "--budget-cycles", "6000", "--seed", "1", "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        results = json.loads((out / "results.json").read_text())
+        corpus = json.loads((out / "corpus.json").read_text())
+        runs[strategy] = ({p["line"]: p["covered"] for p in results["points"] if p["kind"] == "if"}, corpus)
+    assert runs["fuzz"][0][8] and not runs["random-dict"][0][8], "40 enables in a row: fuzz gets there, random-dict not"
+    corpus = runs["fuzz"][1]["sequences"]
+    assert corpus and all(s["strategy"] == "fuzz" and s["new_points"] for s in corpus)
+    firsts = [set(s["new_points"]) for s in corpus]
+    assert all(not (a & b) for i, a in enumerate(firsts) for b in firsts[i + 1 :]), "each entry was first to hit its points"
+    replay = cli("replay", str(tmp_path / "fuzz" / "corpus.json"), str(design), "--out", str(tmp_path / "replayed"))
+    assert replay.returncode == 0, replay.stderr
+    replayed = json.loads((tmp_path / "replayed" / "results.json").read_text())
+    assert replayed["totals"]["covered"] == json.loads((tmp_path / "fuzz" / "results.json").read_text())["totals"]["covered"]
+
+
+@pytest.mark.sim
+def test_hybrid_runs_on_the_fuzzer_which_takes_the_llm_sequences_as_seeds(seq_lock, tmp_path):  # noqa: F811
+    simulator = make_simulator("icarus", seq_lock, tmp_path)
+    client = ScriptedChatClient([answer_of(OPEN_LOCK)])
+    parts = LLMParts(client, Prompts(), LLMPolicy(max_calls=1))
+    source, llm = make_source(seq_lock, "hybrid", 1, parts)
+    state = run_campaign(seq_lock, simulator, source, Budget(cycles=12_000))
+    assert len(client.requests) == 1
+    assert {hit.strategy for hit in state.first_hits.values()} == {"fuzz", "llm"}
+    by_llm = [e for e in state.corpus if e.strategy == "llm"]
+    assert by_llm, "the model's sequence opened the lock"
+    fuzzer = source.random
+    assert any(to_dense(e.sequence, fuzzer.ports) == s.dense for e in by_llm for s in fuzzer.queue), (
+        "the fuzzer mutates what the LLM found")
