@@ -107,13 +107,15 @@ def test_each_mutator_does_what_it_says(streak):
 
 
 def test_the_schedule_favours_recent_short_and_rare_seeds():
-    short = [{"a": 0}] * 4
-    long = [{"a": 0}] * 40
-    plain = weight(Seed(long, frozenset({"p"}), found=1, state_only=False), batch=10, median_length=10, rare=frozenset())
-    assert plain == 1
-    assert weight(Seed(long, frozenset({"p"}), found=9, state_only=False), 10, 10, frozenset()) == 4
-    assert weight(Seed(short, frozenset({"p"}), found=1, state_only=True), 10, 10, frozenset()) == 2
-    assert weight(Seed(long, frozenset({"p"}), found=1, state_only=False), 10, 10, frozenset({"p"})) == 3
+    def seed(length: int, found: int) -> Seed:
+        return Seed([{"a": 0}] * length, frozenset({"p"}), found=found, state_only=False)
+
+    assert weight(seed(40, 1), last_find=10, median_length=10, rare=frozenset()) == 1
+    assert weight(seed(40, 10), 10, 10, frozenset()) == 8, "found something in the last batch that found anything"
+    assert weight(seed(40, 8), 10, 10, frozenset()) == 2, "recently, but not the newest"
+    assert weight(seed(10, 1), 10, 10, frozenset()) == 2, "no longer than the median"
+    assert weight(seed(2, 1), 10, 10, frozenset()) == 4, "a quarter of the median or shorter"
+    assert weight(seed(40, 1), 10, 10, frozenset({"p"})) == 3, "hits a rare point"
 
 
 @pytest.mark.sim

@@ -78,11 +78,22 @@ def _word(rng: random.Random, ports: Ports, name: str) -> int:
     """Half the time a recently learned value (or its complement: guards compare with ~x too),
     else a dictionary word (constants and their neighbours)."""
     mask = (1 << ports.widths[name]) - 1
-    learned = [v for v in ports.learned[-RECENT_WORDS:] if v <= mask]
+    learned = [v for v in _recent(ports) if v <= mask]
     roll = rng.random()
     if learned and (roll < 0.5 or not ports.words[name]):
         return rng.choice(learned) ^ (mask if roll < 0.15 else 0)
     return rng.choice(ports.words[name]) if ports.words[name] else rng.getrandbits(ports.widths[name])
+
+
+def _recent(ports: Ports) -> list[int]:
+    """The RECENT_WORDS newest distinct learned values."""
+    recent: list[int] = []
+    for value in reversed(ports.learned):
+        if value > 1 and value not in recent:  # 0 and 1 are in every dictionary already
+            recent.append(value)
+            if len(recent) == RECENT_WORDS:
+                break
+    return recent
 
 
 def _value(rng: random.Random, ports: Ports, name: str) -> int:
@@ -165,6 +176,28 @@ def hold(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> Dense:
     return dense[: at + 1] + [dict(dense[at]) for _ in range(_run_length(rng, MAX_HOLD))] + dense[at + 1 :]
 
 
+def learned(rng: random.Random, dense: Dense, ports: Ports, other: Dense, at_end: bool | None = None) -> Dense:
+    """A value a decision signal took (or its complement) on an input it fits, in a new last
+    cycle or for a few cycles anywhere: the value picks the input, as in input-to-state
+    matching, so a guard `din == expected` gets `expected`'s value on the inputs as wide."""
+    if not ports.learned or not ports.widths or not dense:
+        return dense
+    value = rng.choice(_recent(ports))
+    names = [n for n, w in ports.widths.items() if value.bit_length() <= w]
+    if not names:
+        return dense
+    name = rng.choice(names)
+    if rng.random() < 0.15:
+        value ^= (1 << ports.widths[name]) - 1
+    if at_end or (at_end is None and rng.random() < 0.5):
+        return dense + [{**dense[-1], name: value}]
+    start = rng.randrange(len(dense))
+    out = [dict(c) for c in dense]
+    for cycle in out[start : start + _run_length(rng, 8)]:
+        cycle[name] = value
+    return out
+
+
 def reset_pulse(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> Dense:
     """A cycle that drives the reset port asserted, inserted before a cycle: the cycles after
     it run from reset again, with the inputs they had (the reset's own arm gets hit after reset)."""
@@ -177,12 +210,31 @@ def reset_pulse(rng: random.Random, dense: Dense, ports: Ports, other: Dense) ->
 
 MUTATORS: dict[str, Callable[[random.Random, Dense, Ports, Dense], Dense]] = {
     "extend": extend, "cut": cut, "splice": splice, "dictionary": dictionary,
-    "flip": flip, "hold": hold, "reset": reset_pulse,
+    "flip": flip, "hold": hold, "reset": reset_pulse, "learned": learned,
 }
 
 
-def havoc(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> Dense:
-    """1, 2 or 4 stacked mutations (AFL's havoc), never empty, at most MAX_LENGTH cycles."""
+def _hold_last(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> Dense:
+    return dense + [dict(dense[-1]) for _ in range(_run_length(rng, MAX_HOLD))] if dense else dense
+
+
+def _learned_last(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> Dense:
+    return learned(rng, dense, ports, other, at_end=True)
+
+
+# What continues a seed from its last cycle: new cycles, a learned value (twice the share:
+# the state just reached is what its guards compare with), the last cycle held.
+FRONTIER = (extend, _learned_last, _learned_last, _hold_last)
+FRONTIER_SHARE = 0.75
+
+
+def havoc(rng: random.Random, dense: Dense, ports: Ports, other: Dense, frontier: bool = False) -> Dense:
+    """1, 2 or 4 stacked mutations (AFL's havoc), never empty, at most MAX_LENGTH cycles.
+    A `frontier` seed (cut where it showed new state) gets, FRONTIER_SHARE of the time, one
+    mutation that continues it from its end and nothing else, so its prefix still leads there."""
+    if frontier and rng.random() < FRONTIER_SHARE:
+        out = rng.choice(FRONTIER)(rng, dense, ports, other)
+        return out[:MAX_LENGTH] or [dict(ports.idle)]
     out = dense
     names = list(MUTATORS)
     for _ in range(1 << rng.randrange(MAX_STACK.bit_length())):
