@@ -155,3 +155,43 @@ def test_hybrid_runs_on_the_fuzzer_which_takes_the_llm_sequences_as_seeds(seq_lo
     fuzzer = source.random
     assert any(to_dense(e.sequence, fuzzer.ports) == s.dense for e in by_llm for s in fuzzer.queue), (
         "the fuzzer mutates what the LLM found")
+
+
+def test_unreadable_decision_signals_leave_branch_feedback_alone_said_once(streak):
+    """What the harness reports when the simulator cannot read the signals (coverage/state.py):
+    no values, every signal listed unavailable. The fuzzer says so once and stops tracing."""
+    from verilogreader.coverage.state import StateTrace
+    from verilogreader.engine.campaign import new_state
+    from verilogreader.engine.fuzz import FuzzSource
+    from verilogreader.sim.interface import SequenceOutcome
+
+    fuzz = FuzzSource(streak, 1)
+    state = new_state(streak)
+    asked = []
+    for _ in range(2):
+        batch = fuzz.next_batch(200, state)
+        asked.append(state.trace_batch)
+        blind = StateTrace(cycles=1, values={}, unavailable=list(fuzz.signals or ["run"]))
+        outcomes = [SequenceOutcome(covered=frozenset({f"p{i}"}), cycles=s.cycle_count, trace=blind) for i, s in enumerate(batch)]
+        fuzz.observe(batch, outcomes, state)
+    notes = [p for p in state.problems if p.startswith("fuzz:")]
+    assert len(notes) == 1 and "branch coverage alone" in notes[0] and "run" in notes[0]
+    assert asked == [True, False] and not state.trace_signals, "asked for the probe, then no more"
+    assert fuzz.queue and not any(s.state_only for s in fuzz.queue), "branch feedback still keeps seeds"
+
+
+@pytest.mark.sim
+def test_ctrl_c_in_a_fuzz_run_keeps_its_corpus(tmp_path):
+    import signal
+
+    from test_faults_cli import EXIT_INTERRUPTED, _corpus_size, hanging_run, left_behind
+
+    process, out = hanging_run(tmp_path, "--strategy", "fuzz")
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == EXIT_INTERRUPTED, stderr
+    assert "Traceback" not in stderr and "stopped because" in stdout
+    assert json.loads((out / "results.json").read_text())["stop_reason"] == "interrupted"
+    assert _corpus_size(out / "corpus.json") >= 1
+    assert {s["strategy"] for s in json.loads((out / "corpus.json").read_text())["sequences"]} <= {"stimuli-file", "fuzz"}
+    assert left_behind(tmp_path) == []
