@@ -12,19 +12,22 @@ branch conditions read, recorded by the state probe, coverage/state.py): a count
 further or an FSM one state deeper is new state before it is a new branch, so the search has
 a gradient. Per signal, each value counts while the signal has shown fewer than
 EXACT_VALUES distinct values; past that (a data register) only a new bit length counts, so
-data does not flood the queue. A child with only new state goes into the fuzzer's own queue;
-only branch-adding sequences enter the campaign's corpus (the campaign decides that).
-The new values of decision signals also join the dictionary of every input they fit, with
-their complement (input-to-state correspondence, as Redqueen and AFL++'s cmplog): a guard
+data does not flood the queue. A child with only new state goes into the fuzzer's own queue,
+cut before the cycle whose sample showed it (a frontier: most of its children continue it
+from its end); only branch-adding sequences enter the campaign's corpus (the campaign decides
+that). The newest values of decision signals are also tried on the inputs they fit, or their
+complement (input-to-state correspondence, as Redqueen and AFL++'s cmplog): a guard
 `din == expected`, `expected` computed from the state, then gets its value tried on `din`.
 When no decision signal can be read (none exists, or the simulator cannot see them), the
 feedback is branch coverage alone, and the run's problems say so once.
 
-Scheduling (a weighted draw per child): weight 1, ×8 when the seed or one of its children
+Scheduling (a weighted draw per child): weight 1; ×8 when the seed or one of its children
 found something in the last batch that found anything (the newest finds stay favoured while
-the search stalls), ×2 when that was within RECENT batches before it, ×2 when the seed is no longer than the median seed and ×4 when it
-is a quarter of it or shorter (its children cost that many fewer cycles), ×3 when it hits a rare point (one that at most RARE_SHARE of the simulated sequences
-hit). Batches are at most BATCH_CYCLES cycles, so the queue learns often.
+the search stalls), ×2 when that was within RECENT batches before it; ×2 when the seed is no
+longer than the median seed, ×4 when a quarter of it or shorter (its children cost that many
+fewer cycles); ×3 when it hits a rare point (one that at most RARE_SHARE of the simulated
+sequences hit). Batches are at most BATCH_CYCLES cycles, so the queue learns often (fsm32's
+state climbed 1 -> 11 in 50k cycles with 2,000, against 1 -> 5 in 20k with 4,000).
 
 The probe's cost, measured on Icarus (8,000 cycles of fsm32 and packet_parser, 2 loaded
 cores): recording every cycle takes 5-45% more time than not recording; the gradient is worth it.
