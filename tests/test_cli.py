@@ -184,6 +184,18 @@ def test_a_hanging_design_is_stopped_and_reported(tmp_path):
     assert (results["cycles"], results["sequences"]) == (0, 0)  # never simulated, never claimed
     assert results["charged_cycles"] == 200  # but the budget was used up, so the run ended
     assert json.loads((out / "corpus.json").read_text())["sequences"] == []
+    # A gate whose every replay batch fails has no verdict either: exit 2, not "gate failed".
+    calm = write(tmp_path, "calm.json", json.dumps({"sequences": [{"cycles": [{"a": 1}]}]}))
+    made = cli("run", str(design), "--stimuli", str(calm), "--budget-cycles", "1", "--out", str(tmp_path / "calm"))
+    assert made.returncode == 0, made.stdout + made.stderr
+    corpus = json.loads((tmp_path / "calm" / "corpus.json").read_text())
+    assert len(corpus["sequences"]) == 1
+    corpus["sequences"][0]["cycles"] = [{"a": 5}]  # the same corpus, now with the input that hangs
+    hanging = write(tmp_path, "hang-corpus.json", json.dumps(corpus))
+    gate = cli("gate", str(hanging), str(design), "--min-reachable", "0", "--timeout", "3", "--out", str(tmp_path / "gate"))
+    assert gate.returncode == 2, gate.stdout + gate.stderr
+    assert "nothing was simulated" in gate.stderr and "Traceback" not in gate.stderr
+    assert "gate passed" not in gate.stdout and "PASS" not in gate.stdout
 
 
 @pytest.mark.sim

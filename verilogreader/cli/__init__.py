@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from verilogreader.errors import StimulusError, UsageError, VerilogReaderError
+from verilogreader.errors import SimulationFailed, StimulusError, UsageError, VerilogReaderError
 from verilogreader.report.safe_text import shown
 
 app = typer.Typer(
@@ -240,7 +240,7 @@ def replay(
         result = execute_replay(design, corpus, out=out, sim=sim, out_dir=out_dir, timeout=timeout)
         write_outputs(design, result, {"command": "replay", "corpus": str(corpus)}, out_dir, None)
     out.print(f"results and exports: {shown(out_dir)}", highlight=False)
-    _stop_if_interrupted(result.state)
+    _stop_if_cut_short(result.state, out_dir)
 
 
 @app.command()
@@ -277,10 +277,9 @@ def gate(
     }
     with claimed(out_dir):
         result = execute_replay(design, corpus, out=out, sim=sim, out_dir=out_dir, timeout=timeout)
-        interrupted = _was_interrupted(result.state)
-        checks = None if interrupted else gate_checks(result, min_reachable, baseline, design)  # no verdict when cut short
+        checks = None if _cut_short(result.state) else gate_checks(result, min_reachable, baseline, design)
         write_outputs(design, result, run_info, out_dir, checks)
-    _stop_if_interrupted(result.state)
+    _stop_if_cut_short(result.state, out_dir)
     if not print_gate(out, design, result, checks):
         raise typer.Exit(1)
 
@@ -355,16 +354,25 @@ def export_test(
     out.print(f"wrote {shown(to)}: {len(loaded.sequences)} sequences; run it with: python {shown(to)}", highlight=False)
 
 
-def _was_interrupted(state) -> bool:
+def _cut_short(state) -> bool:
+    """Interrupted, or nothing could be simulated: either way there is no verdict."""
     from verilogreader.engine.campaign import StopReason
 
-    return state.stop_reason is StopReason.INTERRUPTED
+    return state.stop_reason in (StopReason.INTERRUPTED, StopReason.NOTHING_SIMULATED)
 
 
-def _stop_if_interrupted(state) -> None:
-    """The engine ends an interrupted campaign normally (so its results are saved): exit as interrupted."""
-    if _was_interrupted(state):
+def _stop_if_cut_short(state, out_dir: Path) -> None:
+    """The engine ends such a replay normally (so its results are saved); then exit as interrupted,
+    or as the tool error it is when every simulator batch failed."""
+    from verilogreader.engine.campaign import StopReason
+
+    if state.stop_reason is StopReason.INTERRUPTED:
         raise KeyboardInterrupt
+    if state.stop_reason is StopReason.NOTHING_SIMULATED:
+        raise SimulationFailed(
+            f"{state.stop_reason.value} (last failure: {state.stop_detail or 'not reported'}); "
+            f"the replay is recorded in {out_dir / 'results.json'}"
+        )
 
 
 def _load_stimuli(path: Path, design):

@@ -52,6 +52,9 @@ def replay_corpus(
             absorb(state, batch, result, REPLAY, clock)
             outcomes += result.outcomes + [None] * (len(batch) - len(result.outcomes))
         state.stop_reason = StopReason.COMPLETE if state.coverage.complete else StopReason.CYCLES
+        if sequences and not state.sequences:  # a tool failure, not a coverage result
+            state.stop_reason = StopReason.NOTHING_SIMULATED
+            state.stop_detail = state.problems[-1] if state.problems else ""
     except KeyboardInterrupt:
         state.stop_reason = StopReason.INTERRUPTED
     state.seconds = clock() - state.started
