@@ -74,6 +74,16 @@ def test_mutations_are_deterministic_per_seed_and_valid_within_the_port_widths(s
             assert 0 <= cycle["en"] <= 1 and 0 <= cycle["mode"] <= 7 and cycle["rst"] in (0, 1)
 
 
+def test_learned_values_of_only_zero_and_one_leave_nothing_to_try(streak):
+    ports = Ports.of(streak)
+    ports.learned.extend([0, 1, 1, 0])  # in every dictionary already: not "learned" words
+    base = [{"rst": 0, "en": 1, "mode": 2}] * 3
+    rng = random.Random(1)
+    assert MUTATORS["learned"](rng, base, ports, base) == base
+    for _ in range(200):
+        havoc(rng, base, ports, base, frontier=True)
+
+
 def test_dense_and_sparse_cycles_mean_the_same_stimulus(streak):
     ports, children = _children(streak, 3, 50)
     for dense in children:

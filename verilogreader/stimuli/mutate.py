@@ -180,9 +180,10 @@ def learned(rng: random.Random, dense: Dense, ports: Ports, other: Dense, at_end
     """A value a decision signal took (or its complement) on an input it fits, in a new last
     cycle or for a few cycles anywhere: the value picks the input, as in input-to-state
     matching, so a guard `din == expected` gets `expected`'s value on the inputs as wide."""
-    if not ports.learned or not ports.widths or not dense:
+    recent = _recent(ports)
+    if not recent or not ports.widths or not dense:
         return dense
-    value = rng.choice(_recent(ports))
+    value = rng.choice(recent)
     names = [n for n, w in ports.widths.items() if value.bit_length() <= w]
     if not names:
         return dense
