@@ -187,3 +187,14 @@ def test_holes_spell_out_the_input_values_their_guards_need():
     assert 'Example of the shape: {"sequences": [{"target": "H3", "reset": true, "cycles": [{"clear": 1}' in request, (
         "the example's values are a shown hole's needs, not placeholders the model copies"
     )
+
+
+def test_the_local_model_gets_a_deadline_its_cpu_can_meet(tmp_path):
+    from verilogreader.llm.settings import resolve_settings
+
+    assert resolve_settings("local", environ={}).timeout == 600
+    assert resolve_settings("local:/models/any.gguf", environ={}).timeout == 600
+    assert resolve_settings("http://127.0.0.1:9/v1", environ={}).timeout == 180
+    config = tmp_path / "llm.toml"
+    config.write_text("[llm]\ntimeout = 42\n")
+    assert resolve_settings("local", config_file=config, environ={}).timeout == 42

@@ -27,12 +27,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from verilogreader.errors import UsageError
 from verilogreader.llm.redact import public_url
 
 LOCAL = "local"
+# The default deadline of one call. The embedded model on 2 cores reads ~40 prompt tokens/s and
+# writes ~17/s: a 2.5k-token prompt plus a 1k-token answer is ~2.5 min on an idle machine and
+# more than 3 on a busy one, so 180 s (ample for a hosted endpoint) abandoned every call of the
+# README example when other work shared the cores.
+LOCAL_TIMEOUT_S = 600.0
+ENDPOINT_TIMEOUT_S = 180.0
 
 
 class LLMSettings(BaseModel):
@@ -43,7 +49,16 @@ class LLMSettings(BaseModel):
     api_key_env: str = "OPENAI_API_KEY"
     temperature: float = Field(0.2, ge=0, le=2)
     max_tokens: int = Field(1024, ge=64, le=32768)
-    timeout: float = Field(180, gt=0)
+    timeout: float = Field(ENDPOINT_TIMEOUT_S, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_timeout(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("timeout") is None:
+            endpoint = str(values.get("endpoint") or LOCAL)
+            local = endpoint == LOCAL or endpoint.startswith(LOCAL + ":")
+            values = {**values, "timeout": LOCAL_TIMEOUT_S if local else ENDPOINT_TIMEOUT_S}
+        return values
 
     @property
     def is_local(self) -> bool:
