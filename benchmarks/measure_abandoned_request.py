@@ -4,7 +4,9 @@ A long prompt is sent with a short deadline: the client cancels the call and clo
 connection when it passes. A short request follows at once and is timed against the same short
 request on the idle server. If llama.cpp went on reading the abandoned prompt, the short request
 waits for it (a 7.5k-token prompt once took ~215 s to read). Runs the real local model: one
-server process, a few minutes.
+server process, a few minutes. Then the same through `RestartingClient`, what `run` and `bench`
+use for the local model: the short request after the abandoned one should take about a model
+load plus its idle time, not the abandoned prompt's reading time.
 
     .venv/bin/python benchmarks/measure_abandoned_request.py [--abandon-after 15] [--prompt-lines 400]
 """
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 
 from verilogreader.errors import LLMCallFailed
+from verilogreader.llm.connect import RestartingClient
 from verilogreader.llm.local import default_model_path
 from verilogreader.llm.openai_client import OpenAIChatClient
 from verilogreader.llm.server import LocalServer
@@ -52,6 +55,11 @@ def main() -> None:
         print(f"short request right after the abandoned one: {seconds:.1f} s ({outcome})")
         log = (Path(logs) / "llama-server.log").read_text(errors="replace")
         print("server log lines about cancelling:", [line for line in log.splitlines() if "cancel" in line.lower()][:5])
+        restarting = RestartingClient(server, timeout=600)
+        seconds, outcome = _timed(restarting, long, args.abandon_after)
+        print(f"through RestartingClient, long request, deadline {args.abandon_after:g} s: {seconds:.1f} s ({outcome})")
+        seconds, outcome = _timed(restarting, SHORT, 600)
+        print(f"through RestartingClient, short request right after it (restart included): {seconds:.1f} s ({outcome})")
 
 
 if __name__ == "__main__":
