@@ -3,16 +3,19 @@ no simulator (the traces are written by hand, as the state probe would record th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from verilogreader.coverage.guards import Recording, chain, closeness, distance, evaluate, frontier
+from verilogreader.coverage.steps import next_steps
 from verilogreader.coverage.state import StateTrace, decision_signals, driven_values
 from verilogreader.design.reader import read_design
 from verilogreader.engine.campaign import new_state
 from verilogreader.engine.llm_strategy import LLMPolicy, LLMSource
 from verilogreader.llm import code_view, context
+from verilogreader.llm.grammar import compact_grammar
 from verilogreader.llm.prompts import Prompts
 from verilogreader.store.manifest import read_benchmark
 
@@ -97,6 +100,30 @@ def test_the_frontier_is_the_recorded_cycle_nearest_to_the_hole_with_the_shortes
     assert frontier(seq_lock, point, []) is None
     on_inputs = seq_lock.point("seq_lock.v:48:13:if")  # if (lock), inside step == S_OPEN: a register
     assert frontier(seq_lock, on_inputs, [deep]) is not None
+
+
+def test_a_register_condition_that_fails_comes_with_the_assignment_that_moves_it_and_its_inputs(seq_lock):
+    point = seq_lock.point("seq_lock.v:34:13:case-item")  # 3'd2: expected = CODE2, guard step == 3'd2
+    found = frontier(seq_lock, point, [_lock_recording(seq_lock, [0x3C, 0x00, 0x00])])
+    assert found is not None and found.values["step"] == 1
+    (step,) = next_steps(seq_lock, point, found, limit=1)
+    assert step.assignment.line == 56 and step.gives == 2 and step.makes_true  # step <= step + 3'd1
+    assert step.needs == {"valid": 1, "code": 0xA7}  # code == expected, expected = CODE1 at step 1
+    start = context.start_of(seq_lock, point, found)
+    assert start.needs == ("valid = 1", "code = 167 (8'hA7)")
+    assert "`step <= step + 3'd1` (line 56) gives step = 2" in start.steps[0]
+    assert all("3'd0" not in text for text in start.steps)  # reset and wrong codes go back, not forward
+
+
+def test_the_local_grammar_asks_for_compact_json_within_the_schemas_bounds(seq_lock):
+    grammar = compact_grammar(context.answer_schema(seq_lock, 3, 8))
+    rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines())
+    assert rules["root"].startswith('"{" "\\"sequences\\":"')
+    literals = [lit for body in rules.values() for lit in re.findall(r'"(?:[^"\\\\]|\\\\.)*"', body)]
+    assert literals and not [lit for lit in literals if re.search(r" |\\n|\\t", lit)]  # no whitespace anywhere
+    assert "{0,2}" in rules["root-sequences"] and "{0,7}" in rules["root-sequences-item-cycles"]
+    assert rules["root-sequences-item-cycles-item-valid"] == "[0-1]" and "rst_n" not in grammar
+    assert all(re.fullmatch(r"[a-z0-9-]+", name) for name in rules)
 
 
 def test_a_hole_that_only_inputs_decide_gets_no_prefix(tmp_path):

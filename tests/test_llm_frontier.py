@@ -99,7 +99,7 @@ def test_steps_that_cover_nothing_new_still_move_the_frontier_until_a_deep_hole_
         return json.dumps({"sequences": [{"target": alias, "reset": True, "cycles": cycles}]})
 
     client = PromptReadingClient(answer)
-    source = LLMSource(design, client, Prompts(), LLMPolicy(max_calls=7, holes_shown=40, plateau_calls=8))
+    source = LLMSource(design, client, Prompts(), LLMPolicy(max_calls=7, holes_shown=40, plateau_calls=8, max_cycles=6))
     state = run_campaign(design, make_simulator("icarus", design, tmp_path / "work"), source, Budget(cycles=5000))
     assert deep in state.coverage.covered and state.first_hits[deep].strategy == "llm"
     # 32 states at 6 per call: 6 calls, each continuing from the last (7 allowed)

@@ -121,7 +121,7 @@ def test_llm_loop_covers_what_it_is_asked_and_learns_from_feedback(seq_lock, tmp
         ]
     )
     log: list[dict] = []
-    source = LLMSource(seq_lock, client, Prompts(), LLMPolicy(max_calls=10, plateau_calls=2), log=log.append)
+    source = LLMSource(seq_lock, client, Prompts(), LLMPolicy(max_calls=10, plateau_calls=2, max_cycles=16), log=log.append)
     state = run_campaign(seq_lock, simulator, source, Budget(cycles=10_000))
 
     assert state.stop_reason is StopReason.SOURCE and "plateau" in state.stop_detail
@@ -168,7 +168,7 @@ def test_templates_fail_loudly_on_missing_variables(tmp_path, seq_lock):
 def test_after_given_stimuli_the_idle_probe_and_the_model_are_credited_apart(seq_lock, tmp_path):
     simulator = make_simulator("icarus", seq_lock, tmp_path)
     given = FixedSource([Sequence(reset=True, cycles=[{"lock": 1}])], name="fixed")
-    llm = LLMSource(seq_lock, ScriptedChatClient([answer_of(OPEN_LOCK)]), Prompts(), LLMPolicy(max_calls=1))
+    llm = LLMSource(seq_lock, ScriptedChatClient([answer_of(OPEN_LOCK)]), Prompts(), LLMPolicy(max_calls=1, max_cycles=16))
     state = run_campaign(seq_lock, simulator, ChainedSource(given, llm), Budget(cycles=1000))
     opened = next(p for p in seq_lock.branch_points if p.line == 51 and p.kind.value == "if")
     assert state.first_hits[opened.id].strategy == "llm"
@@ -183,7 +183,7 @@ def test_holes_spell_out_the_input_values_their_guards_need():
     shown = context.holes(consecutive, CoverageMap.for_design(consecutive), 20)
     run_out = next(h for h in shown if "run == RUN_LAST" in h.guards[-1])
     assert run_out.input_values == ("clear = 0", "en = 1"), "!(clear) and !(!en); never the reset, which the harness drives"
-    request = Prompts().request(consecutive, shown, 0, [], {}, 4, 16)[-1]["content"]
+    request = Prompts().request(consecutive, shown, 0, [], 4, 16)[-1]["content"]
     assert 'Example of the shape: {"sequences": [{"target": "H3", "reset": true, "cycles": [{"clear": 1}' in request, (
         "the example's values are a shown hole's needs, not placeholders the model copies"
     )

@@ -347,6 +347,11 @@ def frontier(design: Design, point: BranchPoint, recordings: list[Recording]) ->
                     {n: env(n) for n in dict.fromkeys(names)}, held)
 
 
+def env_at(design: Design, found: Frontier) -> Env:
+    """The recorded values at a frontier's cycle (the continuation's first cycle)."""
+    return _Cycles(design, found.recording).env(found.path, found.cycle)
+
+
 @dataclass(frozen=True)
 class Closeness:
     """How far one hole's guard chain got on some recordings: the longest run of its

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pyslang import ast
 
+from verilogreader.design.guards import value_expr
 from verilogreader.design.model import Assignment
 from verilogreader.design.sources import Sources
 
@@ -19,23 +20,28 @@ _SIGNALS = (ast.SymbolKind.Net, ast.SymbolKind.Variable, ast.SymbolKind.Port)
 def collect_assignments(module: str, body, sources: Sources) -> list[Assignment]:
     found: list[Assignment] = []
 
-    def add(targets: list[str], rhs, where, nonblocking: bool = False) -> None:
+    def add(targets: list[str], rhs, where, nonblocking: bool = False, whole: bool = False) -> None:
         located = sources.locate(where.sourceRange.start) if where is not None else None
         if located is None or not targets:
             return
         line = located[0].line_col(located[1])[0]
         reads = _names(rhs)
+        # the value only when one whole signal is assigned: `x[3] <= v` does not make x == v
+        value = value_expr(rhs, body) if whole and len(targets) == 1 else None
         for target in targets:
             found.append(Assignment(module=module, signal=target, file=located[0].path, line=line, reads=reads,
-                                    nonblocking=nonblocking))
+                                    nonblocking=nonblocking, value=value,
+                                    offset=sources.sim_offset(where.sourceRange.start),
+                                    text=" ".join(str(where).split())))
 
     def assignment(node):
         if node.syntax is not None:
-            add(_names(node.left), node.right, node.syntax, node.isNonBlocking)
+            whole = node.left.kind == ast.ExpressionKind.NamedValue
+            add(_names(node.left), node.right, node.syntax, node.isNonBlocking, whole)
 
     def net(node):
         if node.initializer is not None and node.syntax is not None:
-            add([node.name], node.initializer, node.syntax)
+            add([node.name], node.initializer, node.syntax, whole=True)
 
     def block(node):
         return ast.VisitAction.Skip if node.isUninstantiated else ast.VisitAction.Advance

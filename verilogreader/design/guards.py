@@ -39,6 +39,14 @@ def guard_exprs(arms: list[Arm], index: BodyIndex) -> list[Expr | None]:
     return [_arm_guard(arm, index) for arm in arms]
 
 
+def value_expr(e, scope) -> Expr | None:
+    """An assignment's right-hand side as a tree (None for a shape not modelled)."""
+    try:
+        return _Builder(scope).expr(e)
+    except Exception:
+        return None
+
+
 def _arm_guard(arm: Arm, index: BodyIndex) -> Expr | None:
     nodes = index.decisions.get(arm.decision)
     if not nodes:

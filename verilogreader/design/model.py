@@ -149,6 +149,9 @@ class Assignment(_Frozen):
     line: int
     reads: list[str] = []  # the signals its right-hand side reads
     nonblocking: bool = False  # `<=`: the signal is a register (it holds state between cycles)
+    value: Expr | None = None  # the right-hand side as a tree, when the whole target is assigned
+    offset: int | None = None  # where the statement is in `Design.sim_source(file)`: inside its arm's span
+    text: str = ""  # the statement as written, e.g. "step <= step + 3'd1"
 
 
 class Instance(_Frozen):

@@ -33,9 +33,11 @@ from verilogreader.stimuli.schema import Sequence
 class LLMPolicy:
     max_calls: int = 20  # stimulus requests (re-asks are counted in tokens, not here)
     max_total_tokens: int | None = None
-    max_sequences: int = 4
-    max_cycles: int = 16  # short answers: a 1.5B model pretty-prints ~25 tokens per cycle
-    holes_shown: int = 6
+    # Short answers: a step from a known state needs few cycles (`repeat` holds a value for
+    # long), and generation (~7 tokens/s for the 1.5B model on 2 cores) is most of a call.
+    max_sequences: int = 2
+    max_cycles: int = 4
+    holes_shown: int = 3
     temperatures: tuple[float, ...] = (0.2, 0.5, 0.8, 1.0)
     plateau_calls: int = 4
     max_reasks: int = 2
@@ -202,7 +204,7 @@ class LLMSource:
         while True:
             hidden = max(len(state.coverage.uncovered_reachable) - len(shown), 0)
             code = None if self._whole_source else code_view.relevant_code(self.design, [h.point for h in shown])
-            messages = self.prompts.request(self.design, shown, hidden, history, self._schema, policy.max_sequences,
+            messages = self.prompts.request(self.design, shown, hidden, history, policy.max_sequences,
                                             policy.max_cycles, temperature_note=_stale_note(self._stale), code=code)
             prompt = sum(code_view.estimate_tokens(m["content"]) + 8 for m in messages)
             room = policy.context_tokens - prompt

@@ -32,11 +32,20 @@ class StateGuide:
         recordings += self._attempts
         frontiers: dict[str, Frontier] = {}
         result = []
+        first_with: dict[tuple[str, ...], str] = {}  # the steps text -> the first hole shown with it
         for hole in shown:
             found = frontier(self.design, hole.point, recordings) if recordings else None
-            if found is not None and found.cycle > 0:
+            start = context.start_of(self.design, hole.point, found) if found is not None else None
+            if start is not None and start.steps:
+                # holes behind the same register step (an FSM's later states) say so in one line
+                same = first_with.setdefault(start.steps, hole.alias)
+                if same != hole.alias:
+                    start = replace(start, steps=(f"the same next step as {same}",))
+            # from reset itself (no prefix) only when the next step says what the inputs must do
+            if found is not None and start is not None and (found.cycle > 0 or start.steps):
                 frontiers[hole.alias] = found
-                hole = replace(hole, start=context.start_of(self.design, hole.point, found))
+                # a register condition still fails: what the next step asks of the inputs is what matters now
+                hole = replace(hole, start=start, input_values=start.needs or hole.input_values)
             result.append(hole)
         return result, frontiers
 

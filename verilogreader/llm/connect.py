@@ -11,7 +11,7 @@ from typing import Any
 from verilogreader.errors import LLMCallAbandoned, UsageError
 from verilogreader.llm.cache import CachedChatClient
 from verilogreader.llm.interface import ChatClient, Completion, Message
-from verilogreader.llm.openai_client import OpenAIChatClient
+from verilogreader.llm.openai_client import LLAMA_CPP_MODES, OpenAIChatClient
 from verilogreader.llm.redact import public_url
 from verilogreader.llm.settings import LLMSettings
 
@@ -48,7 +48,8 @@ class RestartingClient:
         self._busy = False  # an abandoned request may still hold the slot
 
     def _connect(self) -> OpenAIChatClient:
-        return OpenAIChatClient(self.server.base_url, self.server.model, self.server.api_key, self.timeout)
+        return OpenAIChatClient(self.server.base_url, self.server.model, self.server.api_key, self.timeout,
+                                modes=LLAMA_CPP_MODES)
 
     def complete(self, messages: list[Message], *, timeout: float | None = None, **request: Any) -> Completion:
         if self._busy:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from verilogreader.coverage.guards import Closeness, Frontier, chain
+from verilogreader.coverage.steps import Step, next_steps
 from verilogreader.coverage.model import CoverageMap
 from verilogreader.design.model import BranchPoint, Design, Expr
 from verilogreader.stimuli.schema import parse_value
@@ -148,7 +149,7 @@ def answer_schema(design: Design, max_sequences: int, max_cycles: int) -> dict[s
                 "items": {
                     "type": "object",
                     "properties": {
-                        "target": {"type": "string"},
+                        "target": {"type": "string", "maxLength": 8},  # an alias: "H12"
                         "reset": {"type": "boolean"},
                         "cycles": {
                             "type": "array",
@@ -163,9 +164,11 @@ def answer_schema(design: Design, max_sequences: int, max_cycles: int) -> dict[s
             },
             "unreachable": {
                 "type": "array",
+                "maxItems": max_sequences,  # bounded like the rest: a small model rambles until the token cap
                 "items": {
                     "type": "object",
-                    "properties": {"hole": {"type": "string"}, "reason": {"type": "string"}},
+                    "properties": {"hole": {"type": "string", "maxLength": 8},
+                                   "reason": {"type": "string", "maxLength": 160}},
                     "required": ["hole", "reason"],
                     "additionalProperties": False,
                 },
@@ -200,6 +203,8 @@ class Start:
     holds: tuple[str, ...]
     fails: tuple[str, ...]
     unknown: tuple[str, ...]
+    steps: tuple[str, ...] = ()  # the assignments that move a failing register condition, and what they need
+    needs: tuple[str, ...] = ()  # what those ask of the inputs, e.g. "code = 167"
 
 
 def start_of(design: Design, point: BranchPoint, found: Frontier) -> Start:
@@ -215,7 +220,24 @@ def start_of(design: Design, point: BranchPoint, found: Frontier) -> Start:
     groups: dict[bool | None, list[str]] = {True: [], False: [], None: []}
     for condition, status in zip(conditions, found.statuses):
         groups[status.held].append(condition.text)
-    return Start(found.cycle, values, inputs, tuple(groups[True]), tuple(groups[False]), tuple(groups[None]))
+    found_steps = next_steps(design, point, found)
+    needs = tuple(dict.fromkeys(f"{name} = {show_value(value, ports.get(name, 1))}"
+                                for step in found_steps[:1] for name, value in step.needs.items()))
+    return Start(found.cycle, values, inputs, tuple(groups[True]), tuple(groups[False]), tuple(groups[None]),
+                 tuple(step_text(step, names) for step in found_steps), needs)
+
+
+def step_text(step: Step, names: dict[tuple[str, int], str]) -> str:
+    """`step <= step + 3'd1 (line 56) gives step = 2; it runs when: valid; code == expected; now
+    expected = 167 (8'hA7)`."""
+    a = step.assignment
+    widths = {n: w for c in step.conditions if c.expr for n, w in _widths(c.expr).items()}
+    gives = f" gives {step.register} = {show_value(step.gives, 32, names.get((step.register, step.gives)))}" \
+        if step.gives is not None else ""
+    when = "; ".join(c.text for c in step.conditions) or "always"
+    now = ", ".join(f"{n} = {show_value(v, widths.get(n, 1), names.get((n, v)) if v is not None else None)}"
+                    for n, v in step.values.items() if n != step.register)
+    return f"`{a.text}` (line {a.line}){gives}; it runs when: {when}" + (f"; now {now}" if now else "")
 
 
 def show_value(value: int | None, width: int, name: str | None = None) -> str:

@@ -21,10 +21,12 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from verilogreader.errors import LLMCallAbandoned, LLMCallFailed
+from verilogreader.llm.grammar import compact_grammar
 from verilogreader.llm.interface import Completion, Message
 from verilogreader.llm.redact import redact, url_secrets
 
 MODES = ("json_schema", "json_object", "text")
+LLAMA_CPP_MODES = ("grammar", *MODES)  # its own compact grammar first (llm/grammar.py)
 
 
 class OpenAIChatClient:
@@ -33,8 +35,10 @@ class OpenAIChatClient:
     it). A call past its deadline is cancelled and its connection closed, which is what makes
     llama.cpp's server drop the abandoned request instead of finishing it for nobody."""
 
-    def __init__(self, base_url: str | None, model: str, api_key: str | None, timeout: float, max_retries: int = 2):
+    def __init__(self, base_url: str | None, model: str, api_key: str | None, timeout: float, max_retries: int = 2,
+                 modes: tuple[str, ...] = MODES):
         self.model = model
+        self.modes = modes
         self.timeout = timeout
         # The key is handed to the openai client only; every text this client hands out is scrubbed of it.
         self._options: dict[str, Any] = {"base_url": base_url, "api_key": api_key or "not-needed", "max_retries": max_retries}
@@ -73,7 +77,7 @@ class OpenAIChatClient:
             try:
                 async with asyncio.timeout(limit):
                     while True:
-                        mode = MODES[self._mode_index] if schema is not None else "text"
+                        mode = self.modes[self._mode_index] if schema is not None else "text"
                         try:
                             response = await client.chat.completions.create(**request, **_response_format(mode, schema))
                         except openai.BadRequestError as error:
@@ -111,6 +115,8 @@ def _refusal(error: openai.BadRequestError) -> str:
 
 
 def _response_format(mode: str, schema: dict[str, Any] | None) -> dict[str, Any]:
+    if mode == "grammar" and schema is not None:
+        return {"extra_body": {"grammar": compact_grammar(schema)}}
     if mode == "json_schema":
         return {"response_format": {"type": "json_schema", "json_schema": {"name": "stimuli", "schema": schema, "strict": True}}}
     if mode == "json_object":

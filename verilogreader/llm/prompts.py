@@ -7,7 +7,6 @@ silently rendering "" into the prompt. `--prompts DIR` overrides templates by fi
 from __future__ import annotations
 
 import importlib.resources
-import json
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,7 @@ class Prompts:
             where = f"{name}:{error.lineno}" if getattr(error, "lineno", None) else name
             raise UsageError(f"prompt template {where}: {error.message}") from None
 
-    def design_part(self, design: Design, schema: dict[str, Any] | None = None, whole_source: bool = True) -> str:
+    def design_part(self, design: Design, whole_source: bool = True) -> str:
         """The unchanging part of every request of a run: first and byte-identical, so
         llama.cpp's prompt cache (and hosted prompt caching) reuses it. Without the whole
         source, each request shows the code around its holes instead."""
@@ -55,7 +54,6 @@ class Prompts:
             input_constants=context.input_constants(design),
             parameters=[p for p in design.parameters if not p.local],
             source=context.numbered_source(design) if whole_source else [],
-            schema_json=json.dumps(schema or {}, separators=(",", ":")),
         )
 
     def request(
@@ -64,7 +62,6 @@ class Prompts:
         holes: list[context.Hole],
         hidden: int,
         history: list[dict[str, Any]],
-        schema: dict[str, Any],
         max_sequences: int,
         max_cycles: int,
         temperature_note: str = "",
@@ -74,7 +71,8 @@ class Prompts:
         shows the whole source."""
         # Small models copy the example's values: make them a shown hole's input needs.
         hinted = next((h for h in holes if h.input_values), holes[0] if holes else None)
-        needs = [need.split(" = ") for need in hinted.input_values] if hinted else []
+        # "code = 167 (8'hA7)": the example shows the bare integer
+        needs = [need.split(" = ")[:1] + need.split(" = ")[1].split()[:1] for need in hinted.input_values] if hinted else []
         ports = [p for p in design.driven_inputs if p.name != design.clock_reset.reset]
         pairs = needs or [(p.name, min(p.max_value, 1)) for p in ports[:2]]
         example = ", ".join(f'"{name}": {value}' for name, value in pairs)
@@ -93,7 +91,7 @@ class Prompts:
         )
         return [
             {"role": "system", "content": self.render("system.j2")},
-            {"role": "user", "content": self.design_part(design, schema, code is None) + "\n" + request},
+            {"role": "user", "content": self.design_part(design, code is None) + "\n" + request},
         ]
 
     def reask(self, problems: list[str], kept: int, inputs: list[str]) -> str:

@@ -1,0 +1,122 @@
+"""The next step towards a hole from its frontier state (pure: no simulator).
+
+A deep hole's guard fails on a register (`step == 3'd2` while step is 1): no input makes it
+true in the cycle itself. What does is one of the statements that assign the register. For
+the first failing register condition we find the assignments that would make it true (or
+bring it closer) from the recorded state, evaluating their right-hand sides there, and the
+conditions guarding each of them. That turns "reach step 2" into "make `valid && code ==
+expected` true now, with expected = 167": one step from a known state, the kind of
+problem a small model can solve. What those conditions ask of the inputs directly
+(`code == expected` with `expected` known) is worked out too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verilogreader.coverage.guards import Condition, Env, Frontier, Status, chain, distance, env_at, evaluate, statuses
+from verilogreader.design.model import Assignment, BranchPoint, Design, Expr
+
+
+@dataclass(frozen=True)
+class Step:
+    """An assignment that moves the register a failing condition reads, and what it needs."""
+
+    register: str
+    assignment: Assignment
+    gives: int | None  # the register's value after it, from the frontier state (None: unknown)
+    makes_true: bool  # that value makes the failing condition true
+    conditions: list[Condition]  # the guard chain of the arm holding the assignment
+    statuses: list[Status]  # of those conditions at the frontier state
+    values: dict[str, int | None]  # the internal signals those conditions read, at the frontier
+    needs: dict[str, int]  # input -> the value the conditions ask for
+
+
+def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int = 2) -> list[Step]:
+    conditions = chain(design, point)
+    failing = next((c for c, s in zip(conditions, found.statuses) if c.on_state and s.held is False), None)
+    if failing is None or failing.expr is None:
+        return []
+    env = env_at(design, found)
+    # in a submodule the conditions read its ports, which no stimulus drives directly
+    inputs = set() if found.path else {p.name for p in design.driven_inputs if p.name != design.clock_reset.reset}
+    reset = design.clock_reset.reset
+    registers = {a.signal for a in design.assignments if a.module == point.module and a.nonblocking}
+    arms = _arms_by_file(design, point.module)
+    now = distance(failing.expr, env)
+    ranked = []
+    for register in [n for n in failing.expr.signals() if n in registers]:
+        current = env(register)
+        for a in design.assignments:
+            if a.module != point.module or a.signal != register or a.offset is None:
+                continue
+            arm = _innermost(arms.get(a.file, []), a.offset)
+            if arm is not None and arm.runs_on_reset:
+                continue  # reset is the harness's, and it goes back, not forward
+            gives = evaluate(a.value, env) if a.value is not None else None
+            if gives is not None and gives == current:
+                continue  # it would not move the register from here
+            after = _with(env, register, gives)
+            gap = distance(failing.expr, after) if gives is not None else None
+            if gap is not None and now is not None and gap >= now:
+                continue  # it moves the register away from what the condition needs
+            # the reset test is the harness's business: in a continuation reset is never applied
+            guard = [c for c in chain(design, arm) if not _reads_only(c, reset)] if arm is not None else []
+            step = Step(register, a, gives, gap == 0, guard, statuses(guard, env),
+                        _state_values(guard, env, inputs), _needs(guard, env, inputs))
+            ranked.append(((not step.makes_true, gap is None, gap or 0, len(guard)), step))
+    ranked.sort(key=lambda pair: pair[0])
+    return [step for _, step in ranked[:limit]]
+
+
+def _reads_only(condition: Condition, name: str | None) -> bool:
+    return condition.expr is not None and name is not None and condition.expr.signals() == [name]
+
+
+def _with(env: Env, name: str, value: int | None) -> Env:
+    return lambda n: value if n == name else env(n)
+
+
+def _arms_by_file(design: Design, module: str) -> dict[str, list[BranchPoint]]:
+    found: dict[str, list[BranchPoint]] = {}
+    for b in design.branch_points:
+        if b.module == module and b.span[1] > b.span[0]:
+            found.setdefault(b.file, []).append(b)
+    return found
+
+
+def _innermost(arms: list[BranchPoint], offset: int) -> BranchPoint | None:
+    inside = [b for b in arms if b.span[0] <= offset < b.span[1]]
+    return min(inside, key=lambda b: b.span[1] - b.span[0], default=None)
+
+
+def _state_values(conditions: list[Condition], env: Env, inputs: set[str]) -> dict[str, int | None]:
+    names = [n for c in conditions if c.expr for n in c.expr.signals() if n not in inputs]
+    return {n: env(n) for n in dict.fromkeys(names)}
+
+
+def _needs(conditions: list[Condition], env: Env, inputs: set[str]) -> dict[str, int]:
+    """What the conditions say directly about inputs, with the state's values filled in:
+    `code == expected` (expected = 167) -> code = 167; `valid` -> 1; `!lock` -> 0."""
+    state_only: Env = lambda n: None if n in inputs else env(n)  # noqa: E731 (what the state alone decides)
+    found: dict[str, int] = {}
+    for c in conditions:
+        if c.expr is not None:
+            _collect_needs(c.expr, state_only, inputs, found)
+    return found
+
+
+def _collect_needs(e: Expr, env: Env, inputs: set[str], found: dict[str, int]) -> None:
+    if e.op == "&&":
+        for arg in e.args:
+            _collect_needs(arg, env, inputs, found)
+    elif e.op == "signal" and e.name in inputs and e.width == 1:
+        found.setdefault(e.name, 1)
+    elif e.op == "!" and e.args[0].op == "signal" and e.args[0].name in inputs and e.args[0].width == 1:
+        found.setdefault(e.args[0].name, 0)
+    elif e.op == "==":
+        for mine, other in (e.args, e.args[::-1]):
+            if mine.op == "signal" and mine.name in inputs and not set(other.signals()) & inputs:
+                value = evaluate(other, env)
+                if value is not None and value <= (1 << mine.width) - 1:
+                    found.setdefault(mine.name, value)
