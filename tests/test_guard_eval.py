@@ -115,6 +115,18 @@ def test_a_register_condition_that_fails_comes_with_the_assignment_that_moves_it
     assert all("3'd0" not in text for text in start.steps)  # reset and wrong codes go back, not forward
 
 
+def test_a_condition_on_a_wire_asks_for_what_drives_it_in_the_present_state():
+    fsm32 = read_benchmark(BENCHMARKS / "fsm32")[1]
+    point = fsm32.point("fsm32.v:45:21:if")  # if (state == S_LAST), after 31 correct inputs
+    trace = StateTrace(cycles=2, values={"state": [0, 7], "expected": [11, 7 * 37 + 11], "matched": [0, 0],
+                                         "best": [0, 7]})
+    found = frontier(fsm32, point, [Recording("r", [{"valid": 0}, {"valid": 0}], trace)])
+    assert found is not None and found.cycle == 1  # state 7 is the closest to 31
+    (step,) = next_steps(fsm32, point, found, limit=1)
+    # `matched = (din == expected)` in the default arm of case (state), expected = 270 mod 256
+    assert step.gives == 8 and step.needs == {"valid": 1, "din": (7 * 37 + 11) % 256}
+
+
 def test_the_local_grammar_asks_for_compact_json_within_the_schemas_bounds(seq_lock):
     grammar = compact_grammar(context.answer_schema(seq_lock, 3, 8))
     rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines())

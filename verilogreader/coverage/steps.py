@@ -44,6 +44,7 @@ def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int =
     registers = {a.signal for a in design.assignments if a.module == point.module and a.nonblocking}
     arms = _arms_by_file(design, point.module)
     now = distance(failing.expr, env)
+    wires = _wire_values(design, point.module, env)
     ranked = []
     for register in [n for n in failing.expr.signals() if n in registers]:
         current = env(register)
@@ -62,9 +63,12 @@ def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int =
                 continue  # it moves the register away from what the condition needs
             # the reset test is the harness's business: in a continuation reset is never applied
             guard = [c for c in chain(design, arm) if not _reads_only(c, reset)] if arm is not None else []
-            step = Step(register, a, gives, gap == 0, guard, statuses(guard, env),
-                        _state_values(guard, env, inputs), _needs(guard, env, inputs))
-            ranked.append(((not step.makes_true, gap is None, gap or 0, len(guard)), step))
+            now_there = statuses(guard, env)
+            step = Step(register, a, gives, gap == 0, guard, now_there,
+                        _state_values(guard, env, inputs), _needs(guard, env, inputs, wires))
+            # a step whose own guard fails on state is not the next one from here
+            blocked = sum(1 for c, st in zip(guard, now_there) if c.on_state and st.held is False)
+            ranked.append(((blocked, not step.makes_true, gap is None, gap or 0, len(guard)), step))
     ranked.sort(key=lambda pair: pair[0])
     return [step for _, step in ranked[:limit]]
 
@@ -95,21 +99,40 @@ def _state_values(conditions: list[Condition], env: Env, inputs: set[str]) -> di
     return {n: env(n) for n in dict.fromkeys(names)}
 
 
-def _needs(conditions: list[Condition], env: Env, inputs: set[str]) -> dict[str, int]:
+def _needs(conditions: list[Condition], env: Env, inputs: set[str], wires: dict[str, Expr]) -> dict[str, int]:
     """What the conditions say directly about inputs, with the state's values filled in:
     `code == expected` (expected = 167) -> code = 167; `valid` -> 1; `!lock` -> 0."""
     state_only: Env = lambda n: None if n in inputs else env(n)  # noqa: E731 (what the state alone decides)
     found: dict[str, int] = {}
     for c in conditions:
         if c.expr is not None:
-            _collect_needs(c.expr, state_only, inputs, found)
+            _collect_needs(c.expr, state_only, inputs, found, wires)
     return found
 
 
-def _collect_needs(e: Expr, env: Env, inputs: set[str], found: dict[str, int]) -> None:
+def _wire_values(design: Design, module: str, env: Env) -> dict[str, Expr]:
+    """Per combinational signal, the expression that drives it in the present state: the
+    assignment whose arm's conditions hold there (`matched = (din == expected)` in the
+    default arm of `case (state)`), so a condition on `matched` asks something of `din`."""
+    arms = _arms_by_file(design, module)
+    found: dict[str, Expr] = {}
+    for a in design.assignments:
+        if a.module != module or a.nonblocking or a.value is None or a.offset is None or a.signal in found:
+            continue
+        arm = _innermost(arms.get(a.file, []), a.offset)
+        guard = chain(design, arm) if arm is not None else []
+        if all(s.held for s in statuses(guard, env)):
+            found[a.signal] = a.value
+    return found
+
+
+def _collect_needs(e: Expr, env: Env, inputs: set[str], found: dict[str, int], wires: dict[str, Expr],
+                   depth: int = 0) -> None:
     if e.op == "&&":
         for arg in e.args:
-            _collect_needs(arg, env, inputs, found)
+            _collect_needs(arg, env, inputs, found, wires, depth)
+    elif e.op == "signal" and e.name in wires and e.name not in inputs and depth < 2:
+        _collect_needs(wires[e.name], env, inputs, found, wires, depth + 1)  # a wire that must be true
     elif e.op == "signal" and e.name in inputs and e.width == 1:
         found.setdefault(e.name, 1)
     elif e.op == "!" and e.args[0].op == "signal" and e.args[0].name in inputs and e.args[0].width == 1:
