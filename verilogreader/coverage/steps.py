@@ -70,7 +70,9 @@ def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int =
             blocked = sum(1 for c, st in zip(guard, now_there) if c.on_state and st.held is False)
             ranked.append(((blocked, not step.makes_true, gap is None, gap or 0, len(guard)), step))
     ranked.sort(key=lambda pair: pair[0])
-    return [step for _, step in ranked[:limit]]
+    steps = [step for _, step in ranked[:limit]]
+    # an unblocked step that makes the condition true is the answer: alternatives only cost tokens
+    return steps[:1] if steps and steps[0].makes_true and ranked[0][0][0] == 0 else steps
 
 
 def _reads_only(condition: Condition, name: str | None) -> bool:

@@ -37,12 +37,12 @@ class LLMPolicy:
     # long), and generation (~7 tokens/s for the 1.5B model on 2 cores) is most of a call.
     max_sequences: int = 2
     max_cycles: int = 4
-    holes_shown: int = 3
+    holes_shown: int = 2  # each shown hole is ~300 prompt tokens the cache cannot reuse
     temperatures: tuple[float, ...] = (0.2, 0.5, 0.8, 1.0)
     plateau_calls: int = 4
     max_reasks: int = 2
     answer_tokens: int = 1024
-    history_shown: int = 4
+    history_shown: int = 2  # each past attempt is prompt the cache cannot reuse
     seconds: float | None = None  # the campaign's time budget: every LLM call ends within it
     context_tokens: int = DEFAULT_CTX  # the model's context (the local server's n_ctx): prompt + answer fit in it
     min_answer_tokens: int = 384  # below this an answer of a few sequences gets cut: shrink the prompt

@@ -51,7 +51,7 @@ def holes(design: Design, coverage: CoverageMap, limit: int, offset: int = 0) ->
     for point_id in chosen:
         point = by_id[point_id]
         lines = design.sources[point.file].splitlines()
-        chain = guard_chain(point, by_id)
+        chain = guard_chain(point, by_id, design.clock_reset.reset)
         guards = tuple(with_values(g, values) for g in chain)
         hints = tuple(dict.fromkeys(h for g in chain if (h := input_value(g, design, values))))
         result.append(Hole(aliases[point_id], point, lines[point.line - 1].strip(), guards, hints))
@@ -91,13 +91,14 @@ def with_values(condition: str, values: dict[str, int]) -> str:
     return f"{condition} ({', '.join(f'{name} = {values[name]}' for name in named)})"
 
 
-def guard_chain(point: BranchPoint, by_id: dict[str, BranchPoint]) -> tuple[str, ...]:
-    chain = [point.condition]
-    parent = point.parent
-    while parent is not None and parent in by_id:
-        chain.append(by_id[parent].condition)
-        parent = by_id[parent].parent
-    return tuple(reversed(chain))
+def guard_chain(point: BranchPoint, by_id: dict[str, BranchPoint], reset: str | None = None) -> tuple[str, ...]:
+    """Outermost first, without the "not in reset" test around a clocked block: every cycle of
+    a stimulus passes it (the harness alone applies reset), so it only costs prompt tokens."""
+    arms = [point]
+    while arms[-1].parent is not None and arms[-1].parent in by_id:
+        arms.append(by_id[arms[-1].parent])
+    kept = [a for a in arms if a is point or not (reset and a.guard and a.guard.signals() == [reset])]
+    return tuple(a.condition for a in reversed(kept))
 
 
 def numbered_source(design: Design) -> list[tuple[str, list[tuple[int, str]]]]:
@@ -219,7 +220,8 @@ def start_of(design: Design, point: BranchPoint, found: Frontier) -> Start:
                    if name != reset)
     groups: dict[bool | None, list[str]] = {True: [], False: [], None: []}
     for condition, status in zip(conditions, found.statuses):
-        groups[status.held].append(condition.text)
+        if not (reset and condition.expr and condition.expr.signals() == [reset]):  # see guard_chain
+            groups[status.held].append(condition.text)
     found_steps = next_steps(design, point, found)
     needs = tuple(dict.fromkeys(f"{name} = {show_value(value, ports.get(name, 1))}"
                                 for step in found_steps[:1] for name, value in step.needs.items()))

@@ -43,7 +43,7 @@ class Prompts:
             where = f"{name}:{error.lineno}" if getattr(error, "lineno", None) else name
             raise UsageError(f"prompt template {where}: {error.message}") from None
 
-    def design_part(self, design: Design, whole_source: bool = True) -> str:
+    def design_part(self, design: Design, whole_source: bool = True, max_sequences: int = 2, max_cycles: int = 4) -> str:
         """The unchanging part of every request of a run: first and byte-identical, so
         llama.cpp's prompt cache (and hosted prompt caching) reuses it. Without the whole
         source, each request shows the code around its holes instead."""
@@ -54,6 +54,8 @@ class Prompts:
             input_constants=context.input_constants(design),
             parameters=[p for p in design.parameters if not p.local],
             source=context.numbered_source(design) if whole_source else [],
+            max_sequences=max_sequences,
+            max_cycles=max_cycles,
         )
 
     def request(
@@ -91,7 +93,7 @@ class Prompts:
         )
         return [
             {"role": "system", "content": self.render("system.j2")},
-            {"role": "user", "content": self.design_part(design, code is None) + "\n" + request},
+            {"role": "user", "content": self.design_part(design, code is None, max_sequences, max_cycles) + "\n" + request},
         ]
 
     def reask(self, problems: list[str], kept: int, inputs: list[str]) -> str:
