@@ -16,6 +16,7 @@ from verilogreader.bench.model import Bench, BenchSettings, Cell, DesignInfo, LL
 from verilogreader.report import bench_plots
 from verilogreader.report.bench_html import bench_html
 from verilogreader.report.bench_markdown import bench_markdown
+from verilogreader.report.tables import found_by_one_only
 
 BUDGET = 10_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -123,6 +124,10 @@ def test_first_finders_count_a_missed_seed_as_infinitely_late():
     # p9: only llm seeds 1 and 2 found it (400, 300, never): median 400
     assert (lock["p9"].strategy, lock["p9"].cycles, lock["p9"].found["random"]) == ("llm", 400, (0, 3))
     assert lock["p0"].label == "lock.v:10 if"
+
+
+def test_the_console_names_what_only_one_strategy_covered():
+    assert found_by_one_only(bench()) == ["lock: only llm covered lock.v:19 if (2/3 seeds)"]  # alu: both found both
 
 
 def test_curve_median_min_max_on_a_common_grid():

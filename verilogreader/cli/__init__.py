@@ -188,7 +188,7 @@ def bench(
     """Compare strategies over a suite at equal budgets: bench.json, report.md, report.html."""
     from verilogreader.cli.bench import BenchRequest, execute_bench
     from verilogreader.llm.settings import resolve_settings
-    from verilogreader.report.tables import bench_summary_table
+    from verilogreader.report.tables import bench_summary_table, found_by_one_only
     from verilogreader.store.out_dir import claimed
 
     request = BenchRequest(
@@ -209,6 +209,8 @@ def bench(
     with claimed(out_dir):
         result = execute_bench(request, out, err)
     out.print(bench_summary_table(result))
+    for line in found_by_one_only(result):
+        out.print(shown(line), highlight=False)
     out.print(f"bench: {shown(out_dir / 'bench.json')}   reports: {shown(out_dir / 'report.md')}, {shown(out_dir / 'report.html')}", highlight=False)
 
 

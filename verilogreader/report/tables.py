@@ -124,3 +124,20 @@ def bench_summary_table(bench) -> Table:
         )
     table.add_row("[bold]mean[/]", *(f"{summary.mean[s]:.1f}" for s in summary.strategies))
     return table
+
+
+def found_by_one_only(bench) -> list[str]:
+    """Per design, the points one strategy covered and no other did in any seed: what a
+    strategy adds, e.g. `seq_lock: only llm covered seq_lock.v:35 case-item (3/3 seeds)`."""
+    from verilogreader.bench import stats
+
+    lines = []
+    for design in stats.suite(bench).designs:
+        alone: dict[str, list[str]] = {}
+        for finder in stats.first_finders(bench, design):
+            by = [s for s, (hits, _) in finder.found.items() if hits]
+            if len(finder.found) > 1 and len(by) == 1:
+                hits, runs = finder.found[by[0]]
+                alone.setdefault(by[0], []).append(f"{finder.label} ({hits}/{runs} seeds)")
+        lines += [f"{design}: only {strategy} covered {', '.join(points)}" for strategy, points in alone.items()]
+    return lines
