@@ -26,10 +26,12 @@ found something in the last batch that found anything (the newest finds stay fav
 the search stalls), ×2 when that was within RECENT batches before it; ×2 when the seed is no
 longer than the median seed, ×4 when a quarter of it or shorter (its children cost that many
 fewer cycles); ×3 when it hits a rare point (one that at most RARE_SHARE of the simulated
-sequences hit). FRESH_SHARE of each batch is fresh random-dict sequences, so the fuzzer
-keeps exploring as widely as its yardstick does (seeds that narrow the search early cost
-it points random-dict finds by chance: 19 against 20 on magic_compare, 20 against 23 on
-packet_parser, before). Batches are at most BATCH_CYCLES cycles, so the queue learns often (fsm32's
+sequences hit). A share of each batch is fresh random-dict sequences, so the fuzzer keeps
+exploring as widely as its yardstick does (seeds that narrow the search early cost it points
+random-dict finds by chance: 19 against 20 on magic_compare, 20 against 23 on packet_parser,
+with none). The share, between a quarter and three quarters, follows the new points per
+cycle that fresh sequences and mutants found in the last batches (a fixed quarter left fuzz
+at 20 against random-dict's 22 on packet_parser at 5,000 cycles). Batches are at most BATCH_CYCLES cycles, so the queue learns often (fsm32's
 state climbed 1 -> 11 in 50k cycles with 2,000, against 1 -> 5 in 20k with 4,000).
 
 The probe's cost, measured on Icarus (8,000 cycles of fsm32 and packet_parser, 2 loaded
@@ -55,7 +57,8 @@ BATCH_CYCLES = 2000
 EXACT_VALUES = 256
 RECENT = 2
 RARE_SHARE = 0.01
-FRESH_SHARE = 0.25
+FRESH_SHARE = (0.25, 0.75)  # bounds of the share of fresh random-dict cycles per batch
+DECAY = 0.7  # per batch, of the finds-per-cycle tallies that set that share
 
 
 @dataclass
@@ -113,6 +116,9 @@ class FuzzSource:
         self._features: set[tuple[str, int]] = set()
         self._batch = 0
         self._parents: list[Seed | None] = []  # per sequence of the batch in flight
+        # new points and cycles of fresh sequences and of mutants, decayed per batch (one of
+        # each as a prior): the fresh share follows whichever has found more per cycle lately
+        self._yield = {"fresh": [1.0, 1000.0], "mutant": [1.0, 1000.0]}
         self._noted = False
 
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
@@ -129,7 +135,8 @@ class FuzzSource:
             self._parents = [None] * len(batch)
             return batch
         # a share of fresh random-dict sequences: the search never stops exploring as widely as its yardstick
-        batch = self.start.next_batch(int(cycles * FRESH_SHARE), state) if cycles * FRESH_SHARE >= 1 else []
+        share = self._fresh_share()
+        batch = self.start.next_batch(int(cycles * share), state) if cycles * share >= 1 else []
         parents: list[Seed | None] = [None] * len(batch)
         left = cycles - sum(s.cycle_count for s in batch)
         lengths = statistics.median(len(s.dense) for s in self.queue)
@@ -148,6 +155,15 @@ class FuzzSource:
         self._parents = parents
         return batch
 
+    def _fresh_share(self) -> float:
+        """Fresh sequences get the share of the batch their recent finds per cycle earn against
+        the mutants', within FRESH_SHARE: while random-dict still finds things by chance the
+        fuzzer keeps up with it, and once mutation is what finds things, it mutates."""
+        (fresh, fresh_cycles), (mutant, mutant_cycles) = self._yield["fresh"], self._yield["mutant"]
+        rate_fresh, rate_mutant = fresh / fresh_cycles, mutant / mutant_cycles
+        low, high = FRESH_SHARE
+        return min(max(rate_fresh / (rate_fresh + rate_mutant), low), high)
+
     def _rare_points(self, state: CampaignState) -> frozenset[str]:
         limit = max(1, int(state.sequences * RARE_SHARE))
         return frozenset(p for p, n in state.coverage.hits.items() if n <= limit)
@@ -155,11 +171,18 @@ class FuzzSource:
     def observe(self, batch: list[Sequence], outcomes: list[SequenceOutcome], state: CampaignState) -> None:
         """Keep the children (or any sequence of the batch) that found something as seeds."""
         parents = self._parents if len(self._parents) == len(batch) else [None] * len(batch)
+        mine = len(self._parents) == len(batch)  # not a batch of the LLM's (hybrid)
         self._parents = []
+        for tally in self._yield.values():
+            tally[0], tally[1] = tally[0] * DECAY, tally[1] * DECAY
         for sequence, outcome, parent in zip(batch, outcomes, parents):
             if not sequence.reset or not sequence.cycles:
                 continue  # a continuation depends on what ran before it: no seed on its own
             new_points = outcome.covered - self._seen_points
+            if mine:
+                tally = self._yield["fresh" if parent is None else "mutant"]
+                tally[0] += len(new_points)
+                tally[1] += sequence.cycle_count
             self._seen_points |= outcome.covered
             new_state = self._learn_state(outcome.trace, state)
             if not (new_points or new_state is not None):
