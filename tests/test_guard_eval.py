@@ -204,3 +204,37 @@ def test_a_large_design_shows_only_the_code_around_its_holes_and_fits_the_contex
     text = messages[-1]["content"]
     assert "  ..." in text and f"8'd{239}:" not in text  # the listing, not the whole source
     assert kept
+
+
+FRAMER = """
+    localparam [7:0] TAG = 8'hFF, MAX_LEN = 8'd8;
+    reg [1:0] state; reg first; reg [7:0] sum;
+    always @(posedge clk) begin
+        if (state == 2'd0) begin
+            if (!(din == 8'd0 || din > MAX_LEN)) state <= 2'd1;
+        end else if (state == 2'd1) begin
+            if (first && din == TAG) y <= 1;
+            state <= 2'd2;
+        end else if (din == sum) begin
+            y <= 0;
+        end
+    end"""
+
+
+def test_the_inputs_a_state_asks_for_are_searched_not_guessed(tmp_path):
+    """`!(din == 0 || din > MAX_LEN)` wants 1..8, `first && din == TAG` wants 255 when first
+    is 1, `din == sum` wants sum's recorded value: each checked by evaluating the guard."""
+    from verilogreader.coverage.steps import input_needs
+
+    design = _design(tmp_path, FRAMER)
+    by_line = {p.line: p for p in design.branch_points if p.kind.value == "if"}
+    trace = StateTrace(cycles=3, values={"state": [0, 1, 2], "first": [0, 1, 0], "sum": [0, 0, 93]})
+    recording = Recording("r", [{"din": 0}, {"din": 5}, {"din": 0}], trace)
+    for line, cycle, wanted in ((7, 0, None), (9, 1, 255), (11, 2, 93)):
+        found = frontier(design, by_line[line], [recording])
+        assert found is not None and found.cycle == cycle
+        needs = input_needs(design, by_line[line], found)
+        if wanted is None:
+            assert 1 <= needs["din"] <= 8
+        else:
+            assert needs == {"din": wanted}

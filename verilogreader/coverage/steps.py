@@ -12,9 +12,11 @@ problem a small model can solve. What those conditions ask of the inputs directl
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from verilogreader.coverage.guards import Condition, Env, Frontier, Status, chain, distance, env_at, evaluate, statuses
+from verilogreader.coverage.input_search import inputs_for
 from verilogreader.design.model import Assignment, BranchPoint, Design, Expr
 
 
@@ -38,8 +40,7 @@ def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int =
     if failing is None or failing.expr is None:
         return []
     env = env_at(design, found)
-    # in a submodule the conditions read its ports, which no stimulus drives directly
-    inputs = set() if found.path else {p.name for p in design.driven_inputs if p.name != design.clock_reset.reset}
+    inputs = _inputs(design, found)
     reset = design.clock_reset.reset
     registers = {a.signal for a in design.assignments if a.module == point.module and a.nonblocking}
     arms = _arms_by_file(design, point.module)
@@ -65,7 +66,7 @@ def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int =
             guard = [c for c in chain(design, arm) if not _reads_only(c, reset)] if arm is not None else []
             now_there = statuses(guard, env)
             step = Step(register, a, gives, gap == 0, guard, now_there,
-                        _state_values(guard, env, inputs), _needs(guard, env, inputs, wires))
+                        _state_values(guard, env, inputs), _needs(design, guard, env, found, wires))
             # a step whose own guard fails on state is not the next one from here
             blocked = sum(1 for c, st in zip(guard, now_there) if c.on_state and st.held is False)
             ranked.append(((blocked, not step.makes_true, gap is None, gap or 0, len(guard)), step))
@@ -73,6 +74,23 @@ def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int =
     steps = [step for _, step in ranked[:limit]]
     # an unblocked step that makes the condition true is the answer: alternatives only cost tokens
     return steps[:1] if steps and steps[0].makes_true and ranked[0][0][0] == 0 else steps
+
+
+def input_needs(design: Design, point: BranchPoint, found: Frontier) -> dict[str, int]:
+    """What the inputs must be in the continuation's first cycle for the hole's own guard to
+    hold there (when its state conditions already do)."""
+    reset = design.clock_reset.reset
+    conditions = [c for c in chain(design, point) if not _reads_only(c, reset)]
+    env = env_at(design, found)
+    return _needs(design, conditions, env, found, _wire_values(design, point.module, env))
+
+
+def _inputs(design: Design, found: Frontier) -> dict[str, int]:
+    """The inputs a continuation drives, with their widths. In a submodule the conditions read
+    its ports, which no stimulus drives directly."""
+    if found.path:
+        return {}
+    return {p.name: p.width for p in design.driven_inputs if p.name != design.clock_reset.reset}
 
 
 def _reads_only(condition: Condition, name: str | None) -> bool:
@@ -96,15 +114,22 @@ def _innermost(arms: list[BranchPoint], offset: int) -> BranchPoint | None:
     return min(inside, key=lambda b: b.span[1] - b.span[0], default=None)
 
 
-def _state_values(conditions: list[Condition], env: Env, inputs: set[str]) -> dict[str, int | None]:
+def _state_values(conditions: list[Condition], env: Env, inputs: Collection[str]) -> dict[str, int | None]:
     names = [n for c in conditions if c.expr for n in c.expr.signals() if n not in inputs]
     return {n: env(n) for n in dict.fromkeys(names)}
 
 
-def _needs(conditions: list[Condition], env: Env, inputs: set[str], wires: dict[str, Expr]) -> dict[str, int]:
-    """What the conditions say directly about inputs, with the state's values filled in:
-    `code == expected` (expected = 167) -> code = 167; `valid` -> 1; `!lock` -> 0."""
+def _needs(design: Design, conditions: list[Condition], env: Env, found_at: Frontier,
+           wires: dict[str, Expr]) -> dict[str, int]:
+    """Input values that make the conditions true in the frontier's state, found by search
+    (coverage/input_search.py); failing that, what the conditions say directly, with the
+    state's values filled in: `code == expected` (expected = 167) -> code = 167; `valid` -> 1."""
+    inputs = _inputs(design, found_at)
     state_only: Env = lambda n: None if n in inputs else env(n)  # noqa: E731 (what the state alone decides)
+    exprs = [c.expr for c in conditions if c.expr is not None]
+    solved = inputs_for(exprs, state_only, inputs, found_at.inputs, wires, sorted({k.value for k in design.constants}))
+    if solved is not None:
+        return solved
     found: dict[str, int] = {}
     for c in conditions:
         if c.expr is not None:
@@ -128,7 +153,7 @@ def _wire_values(design: Design, module: str, env: Env) -> dict[str, Expr]:
     return found
 
 
-def _collect_needs(e: Expr, env: Env, inputs: set[str], found: dict[str, int], wires: dict[str, Expr],
+def _collect_needs(e: Expr, env: Env, inputs: Collection[str], found: dict[str, int], wires: dict[str, Expr],
                    depth: int = 0) -> None:
     if e.op == "&&":
         for arg in e.args:

@@ -20,7 +20,7 @@ from typing import Any
 from verilogreader.coverage.state import decision_signals
 from verilogreader.design.model import Design
 from verilogreader.engine.campaign import CampaignState
-from verilogreader.engine.state_guide import StateGuide, continue_from
+from verilogreader.engine.state_guide import StateGuide, continue_from, most_promising
 from verilogreader.llm import code_view, context
 from verilogreader.llm.answer import ask
 from verilogreader.llm.interface import ChatClient
@@ -35,9 +35,9 @@ class LLMPolicy:
     max_total_tokens: int | None = None
     # Short answers: a step from a known state needs few cycles (`repeat` holds a value for
     # long), and generation (~7 tokens/s for the 1.5B model on 2 cores) is most of a call.
-    max_sequences: int = 2
+    max_sequences: int = 1
     max_cycles: int = 4
-    holes_shown: int = 2  # each shown hole is ~300 prompt tokens the cache cannot reuse
+    holes_shown: int = 1  # each shown hole is ~250 prompt tokens the cache cannot reuse, and an answer
     temperatures: tuple[float, ...] = (0.2, 0.5, 0.8, 1.0)
     plateau_calls: int = 4
     max_reasks: int = 2
@@ -90,6 +90,7 @@ class LLMAccounting:
 
 
 IDLE_CYCLES = 8
+POOL = 8  # the uncovered holes each call chooses the shown ones from (engine/state_guide.most_promising)
 REASK_TOKENS = 400  # the problems list and instructions of a re-ask, generously
 LLM = "llm"  # the strategy name credited with what the model's stimuli find
 
@@ -116,7 +117,8 @@ class LLMSource:
         self.stop_note = ""
         self._attempts: list[_Attempt] = []
         self._stale = 0  # calls in a row that added nothing
-        self._offset = 0  # rotation of the shown holes
+        self._offset = 0  # rotation of the pool of holes the shown ones are chosen from
+        self._tried: dict[str, int] = {}  # hole alias -> calls that showed it
         self._probed = not probe
         self._deadline: float | None = None  # time.monotonic() by which calls must end
         self._schema = context.answer_schema(design, policy.max_sequences, policy.max_cycles)
@@ -159,8 +161,11 @@ class LLMSource:
     # -- one LLM call ---------------------------------------------------------------------------
     def _call(self, state: CampaignState, cycles: int) -> list[Sequence]:
         policy = self.policy
-        shown = context.holes(self.design, state.coverage, policy.holes_shown, self._offset)
-        shown, frontiers = self._guide.starts(shown, state)
+        pool = context.holes(self.design, state.coverage, max(POOL, policy.holes_shown), self._offset)
+        pool, frontiers = self._guide.starts(pool, state)
+        shown = most_promising(pool, policy.holes_shown, self._tried)
+        for hole in shown:
+            self._tried[hole.alias] = self._tried.get(hole.alias, 0) + 1
         temperature = policy.temperatures[min(self._stale, len(policy.temperatures) - 1)]
         messages, answer_tokens, shown = self._fitted_request(shown, state)
         prompt_tokens = sum(code_view.estimate_tokens(m["content"]) + 8 for m in messages)

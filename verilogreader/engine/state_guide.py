@@ -32,15 +32,9 @@ class StateGuide:
         recordings += self._attempts
         frontiers: dict[str, Frontier] = {}
         result = []
-        first_with: dict[tuple[str, ...], str] = {}  # the steps text -> the first hole shown with it
         for hole in shown:
             found = frontier(self.design, hole.point, recordings) if recordings else None
             start = context.start_of(self.design, hole.point, found) if found is not None else None
-            if start is not None and start.steps:
-                # holes behind the same register step (an FSM's later states) say so in one line
-                same = first_with.setdefault(start.steps, hole.alias)
-                if same != hole.alias:
-                    start = replace(start, steps=(f"the same next step as {same}",))
             # from reset itself (no prefix) only when the next step says what the inputs must do
             if found is not None and start is not None and (found.cycle > 0 or start.steps):
                 frontiers[hole.alias] = found
@@ -71,6 +65,41 @@ class StateGuide:
             offset = prefixes[index] if index < len(prefixes) else 0
             texts[target] = context.closeness_text(self.design, target, point, found, offset)
         return list(texts.values())
+
+
+def most_promising(holes: list[context.Hole], limit: int, tried: dict[str, int]) -> list[context.Hole]:
+    """The holes a call shows, from a larger pool: those shown least often first (a hole the
+    model missed waits its turn), then the nearest to being covered (its state already suits
+    it and we know what the inputs must be; then a next step with its inputs), then the pool's
+    own order. Each shown hole costs ~250 prompt tokens and an answer, so one hole a cycle
+    away beats two that are not. Holes behind the same register step as one already chosen
+    (an FSM's later states) come last, and say so in one line."""
+    def nearness(hole: context.Hole) -> int:
+        start = hole.start
+        if start is None:
+            return 1 if hole.input_values else 3
+        if not start.steps:
+            return 0 if start.needs else 3
+        return 1 if start.needs else 2
+
+    order = {h.alias: i for i, h in enumerate(holes)}
+    ranked = sorted(holes, key=lambda h: (tried.get(h.alias, 0), nearness(h), order[h.alias]))
+    chosen: list[context.Hole] = []
+    first_with: dict[tuple[str, ...], str] = {}  # the steps text -> the first chosen hole with it
+    for hole in ranked:
+        steps = hole.start.steps if hole.start is not None else ()
+        if steps and steps in first_with:
+            continue
+        if steps:
+            first_with[steps] = hole.alias
+        chosen.append(hole)
+    for hole in ranked:  # the same steps as a chosen hole: only when nothing else is left
+        if len(chosen) >= limit:
+            break
+        if hole not in chosen and hole.start is not None:
+            chosen.append(replace(hole, start=replace(hole.start, steps=(
+                f"the same next step as {first_with[hole.start.steps]}",))))
+    return chosen[:limit]
 
 
 def continue_from(sequence: Sequence, found: Frontier | None) -> Sequence:

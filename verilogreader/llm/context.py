@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from verilogreader.coverage.guards import Closeness, Frontier, chain
-from verilogreader.coverage.steps import Step, next_steps
+from verilogreader.coverage.steps import Step, input_needs, next_steps
 from verilogreader.coverage.model import CoverageMap
 from verilogreader.design.model import BranchPoint, Design, Expr
 from verilogreader.stimuli.schema import parse_value
@@ -223,8 +223,10 @@ def start_of(design: Design, point: BranchPoint, found: Frontier) -> Start:
         if not (reset and condition.expr and condition.expr.signals() == [reset]):  # see guard_chain
             groups[status.held].append(condition.text)
     found_steps = next_steps(design, point, found)
-    needs = tuple(dict.fromkeys(f"{name} = {show_value(value, ports.get(name, 1))}"
-                                for step in found_steps[:1] for name, value in step.needs.items()))
+    # what the first step asks of the inputs; when the state already suits the hole, what its own guard asks
+    state_fails = any(c.on_state and s.held is False for c, s in zip(conditions, found.statuses))
+    wanted = found_steps[0].needs if found_steps else {} if state_fails else input_needs(design, point, found)
+    needs = tuple(f"{name} = {show_value(value, ports.get(name, 1))}" for name, value in wanted.items())
     return Start(found.cycle, values, inputs, tuple(groups[True]), tuple(groups[False]), tuple(groups[None]),
                  tuple(step_text(step, names) for step in found_steps), needs)
 
