@@ -185,7 +185,7 @@ def test_holes_spell_out_the_input_values_their_guards_need():
     shown = context.holes(consecutive, CoverageMap.for_design(consecutive), 20)
     run_out = next(h for h in shown if "run == RUN_LAST" in h.guards[-1])
     assert run_out.input_values == ("clear = 0", "en = 1"), "!(clear) and !(!en); never the reset, which the harness drives"
-    request = Prompts().request(consecutive, shown, 0, [], 4, 16)[-1]["content"]
+    request = Prompts().request(consecutive, shown, [], 4, 16)[-1]["content"]
     assert 'Example of the shape: {"sequences": [{"target": "H3", "reset": true, "cycles": [{"clear": 1}' in request, (
         "the example's values are a shown hole's needs, not placeholders the model copies"
     )

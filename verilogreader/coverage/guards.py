@@ -221,19 +221,29 @@ class Condition:
     text: str  # as written, e.g. "step == STEP_LAST"
     expr: Expr | None  # None: the reader could not build a tree; always unknown
     on_state: bool  # reads a register (assigned with `<=`): a stimulus cannot set it in one cycle
+    on_inputs: bool = False  # reads an input the stimulus drives: the next cycle's inputs take part
+
+    @property
+    def state_only(self) -> bool:
+        """Only the state decides it (`step == 3'd2`, not `code == expected`): no input of the
+        next cycle can make it true, so it is what a prefix must reach."""
+        return self.on_state and not self.on_inputs
 
 
 def chain(design: Design, point: BranchPoint) -> list[Condition]:
     """The conditions that must all hold for the point's arm to run, outermost first."""
     by_id = {b.id: b for b in design.branch_points}
     registers = {a.signal for a in design.assignments if a.nonblocking and a.module == point.module}
+    # a submodule's ports are driven by its parent's logic, not by a stimulus
+    inputs = {p.name for p in design.driven_inputs} if point.module == design.top else set()
     arms = [point]
     while arms[-1].parent is not None and arms[-1].parent in by_id:
         arms.append(by_id[arms[-1].parent])
     result = []
     for arm in reversed(arms):
         names = arm.guard.signals() if arm.guard else []
-        result.append(Condition(_bare(arm.condition), arm.guard, any(n in registers for n in names)))
+        result.append(Condition(_bare(arm.condition), arm.guard, any(n in registers for n in names),
+                                any(n in inputs for n in names)))
     return result
 
 
@@ -313,9 +323,11 @@ class Frontier:
 
 
 def frontier(design: Design, point: BranchPoint, recordings: list[Recording]) -> Frontier | None:
-    """The recorded cycle where most of the hole's state conditions hold (then the smallest
-    total distance, then the shortest prefix); None when nothing was recorded or no condition
-    reads a register (inputs alone decide: any cycle from reset will do)."""
+    """The recorded cycle where most of the hole's state-only conditions hold (then the
+    smallest total distance, then the shortest prefix); None when nothing was recorded or no
+    condition reads a register (inputs alone decide: any cycle from reset will do). A condition
+    that also reads an input (`in_byte == checksum`) is left to the continuation's inputs: that
+    it held by chance in a recorded cycle says nothing of how near that cycle is."""
     conditions = chain(design, point)
     if not any(c.on_state for c in conditions):
         return None
@@ -326,7 +338,7 @@ def frontier(design: Design, point: BranchPoint, recordings: list[Recording]) ->
         for path in instance_paths(design, point.module):
             for cycle in range(cycles.count):
                 now = statuses(conditions, cycles.env(path, cycle))
-                state = [s for s, c in zip(now, conditions) if c.on_state]
+                state = [s for s, c in zip(now, conditions) if c.state_only]
                 score = (sum(1 for s in state if s.held), -sum(_FAR if s.distance is None else s.distance for s in state),
                          sum(1 for s in now if s.held), -cycle)
                 if best is None or score > best:

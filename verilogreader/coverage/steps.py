@@ -36,7 +36,7 @@ class Step:
 
 def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int = 2) -> list[Step]:
     conditions = chain(design, point)
-    failing = next((c for c, s in zip(conditions, found.statuses) if c.on_state and s.held is False), None)
+    failing = next((c for c, s in zip(conditions, found.statuses) if c.state_only and s.held is False), None)
     if failing is None or failing.expr is None:
         return []
     env = env_at(design, found)
@@ -68,7 +68,7 @@ def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int =
             step = Step(register, a, gives, gap == 0, guard, now_there,
                         _state_values(guard, env, inputs), _needs(design, guard, env, found, wires))
             # a step whose own guard fails on state is not the next one from here
-            blocked = sum(1 for c, st in zip(guard, now_there) if c.on_state and st.held is False)
+            blocked = sum(1 for c, st in zip(guard, now_there) if c.state_only and st.held is False)
             ranked.append(((blocked, not step.makes_true, gap is None, gap or 0, len(guard)), step))
     ranked.sort(key=lambda pair: pair[0])
     steps = [step for _, step in ranked[:limit]]

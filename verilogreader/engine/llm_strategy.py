@@ -36,7 +36,7 @@ class LLMPolicy:
     # Short answers: a step from a known state needs few cycles (`repeat` holds a value for
     # long), and generation (~7 tokens/s for the 1.5B model on 2 cores) is most of a call.
     max_sequences: int = 1
-    max_cycles: int = 4
+    max_cycles: int = 3
     holes_shown: int = 1  # each shown hole is ~250 prompt tokens the cache cannot reuse, and an answer
     temperatures: tuple[float, ...] = (0.2, 0.5, 0.8, 1.0)
     plateau_calls: int = 4
@@ -207,9 +207,8 @@ class LLMSource:
         policy = self.policy
         history = [vars(a) for a in self._attempts[-policy.history_shown :]]
         while True:
-            hidden = max(len(state.coverage.uncovered_reachable) - len(shown), 0)
             code = None if self._whole_source else code_view.relevant_code(self.design, [h.point for h in shown])
-            messages = self.prompts.request(self.design, shown, hidden, history, policy.max_sequences,
+            messages = self.prompts.request(self.design, shown, history, policy.max_sequences,
                                             policy.max_cycles, temperature_note=_stale_note(self._stale), code=code)
             prompt = sum(code_view.estimate_tokens(m["content"]) + 8 for m in messages)
             room = policy.context_tokens - prompt

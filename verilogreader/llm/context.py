@@ -224,7 +224,7 @@ def start_of(design: Design, point: BranchPoint, found: Frontier) -> Start:
             groups[status.held].append(condition.text)
     found_steps = next_steps(design, point, found)
     # what the first step asks of the inputs; when the state already suits the hole, what its own guard asks
-    state_fails = any(c.on_state and s.held is False for c, s in zip(conditions, found.statuses))
+    state_fails = any(c.state_only and s.held is False for c, s in zip(conditions, found.statuses))
     wanted = found_steps[0].needs if found_steps else {} if state_fails else input_needs(design, point, found)
     needs = tuple(f"{name} = {show_value(value, ports.get(name, 1))}" for name, value in wanted.items())
     return Start(found.cycle, values, inputs, tuple(groups[True]), tuple(groups[False]), tuple(groups[None]),
