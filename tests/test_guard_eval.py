@@ -238,3 +238,33 @@ def test_the_inputs_a_state_asks_for_are_searched_not_guessed(tmp_path):
             assert 1 <= needs["din"] <= 8
         else:
             assert needs == {"din": wanted}
+
+
+def test_a_counter_step_says_how_many_cycles_of_it_the_condition_needs(tmp_path):
+    """`idle == 4'd11` from idle = 8: one cycle of `idle <= idle + 1` is not enough; three are."""
+    design = _design(tmp_path, """
+    reg [3:0] idle;
+    always @(posedge clk) begin
+        if (a == 4'd0) begin
+            if (idle == 4'd11) y <= 1;
+            else idle <= idle + 4'd1;
+        end else idle <= 4'd0;
+    end""")
+    point = next(p for p in design.branch_points if p.line == 6 and p.kind.value == "if")
+    trace = StateTrace(cycles=2, values={"idle": [0, 8]})
+    found = frontier(design, point, [Recording("r", [{"a": 0}, {"a": 0}], trace)])
+    assert found is not None and found.cycle == 1
+    (step,) = next_steps(design, point, found)
+    assert (step.gives, step.cycles, step.reaches, step.needs) == (9, 3, 11, {"a": 0})
+    start = context.start_of(design, point, found)
+    assert start.hold == 3 and "3 cycles of it in a row give idle = 11" in start.steps[0]
+
+
+def test_a_lock_step_that_wants_another_code_each_time_is_not_held(seq_lock):
+    """`step == 3'd4` from step 2: `step <= step + 1` twice would do, but the second cycle wants
+    another code, so no "held for 2 cycles" is offered."""
+    point = seq_lock.point("seq_lock.v:36:13:case-item")  # 3'd4: expected = CODE4
+    found = frontier(seq_lock, point, [_lock_recording(seq_lock, [0x3C, 0xA7, 0x00])])
+    assert found is not None
+    (step,) = next_steps(seq_lock, point, found, limit=1)
+    assert step.cycles == 1 and step.needs["code"] == 0x11

@@ -58,7 +58,7 @@ def test_the_model_continues_from_a_recorded_state_and_covers_a_deep_hole(tmp_pa
         return json.dumps({"sequences": [{"target": alias, "reset": True, "cycles": cycles}]})
 
     client = PromptReadingClient(answer)
-    source = LLMSource(design, client, Prompts(), LLMPolicy(max_calls=2, holes_shown=40))
+    source = LLMSource(design, client, Prompts(), LLMPolicy(max_calls=2, holes_shown=40, max_cycles=6))
     simulator = make_simulator(sim, design, tmp_path / "work")
     state = run_campaign(design, simulator, source, Budget(cycles=2000))
 

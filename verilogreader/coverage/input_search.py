@@ -34,12 +34,12 @@ def inputs_for(conditions: list[Expr], state: Env, inputs: Mapping[str, int], he
         return None
     chosen = {n: held.get(n, 0) for n in names}
     pools = {n: _candidates(n, inputs[n], targets, state, inputs, wires, constants, held) for n in names}
-    best = _score(targets, _env(chosen, state, held, inputs, wires))
+    best = _score(targets, env_with(chosen, state, held, inputs, wires))
     for _ in range(_ROUNDS):
         for name in names:
             for value in pools[name]:
                 trial = {**chosen, name: value}
-                score = _score(targets, _env(trial, state, held, inputs, wires))
+                score = _score(targets, env_with(trial, state, held, inputs, wires))
                 if score > best:
                     best, chosen = score, trial
         if best[0] == len(targets):
@@ -56,8 +56,11 @@ def _score(conditions: list[Expr], env: Env) -> tuple[int, int]:
     return held, -gap
 
 
-def _env(chosen: Mapping[str, int], state: Env, held: Mapping[str, int], inputs: Mapping[str, int],
+def env_with(chosen: Mapping[str, int], state: Env, held: Mapping[str, int], inputs: Mapping[str, int],
          wires: Mapping[str, Expr]) -> Env:
+    """The state, with the chosen inputs (the others as held) and the combinational signals
+    recomputed from them."""
+
     def lookup(name: str, depth: int = 0) -> int | None:
         if name in chosen:
             return chosen[name]

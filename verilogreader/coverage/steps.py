@@ -12,12 +12,15 @@ problem a small model can solve. What those conditions ask of the inputs directl
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from verilogreader.coverage.guards import Condition, Env, Frontier, Status, chain, distance, env_at, evaluate, statuses
-from verilogreader.coverage.input_search import inputs_for
+from verilogreader.coverage.input_search import env_with, inputs_for
 from verilogreader.design.model import Assignment, BranchPoint, Design, Expr
+
+
+MAX_REPEATS = 1024  # the longest run of one step worth telling the model to hold
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Step:
     statuses: list[Status]  # of those conditions at the frontier state
     values: dict[str, int | None]  # the internal signals those conditions read, at the frontier
     needs: dict[str, int]  # input -> the value the conditions ask for
+    cycles: int = 1  # how many cycles of it in a row make the condition true (a counter's count)
+    reaches: int | None = None  # the register's value after those cycles
 
 
 def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int = 2) -> list[Step]:
@@ -65,8 +70,16 @@ def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int =
             # the reset test is the harness's business: in a continuation reset is never applied
             guard = [c for c in chain(design, arm) if not _reads_only(c, reset)] if arm is not None else []
             now_there = statuses(guard, env)
-            step = Step(register, a, gives, gap == 0, guard, now_there,
-                        _state_values(guard, env, inputs), _needs(design, guard, env, found, wires))
+            needs = _needs(design, guard, env, found, wires)
+
+            def runs(state: Env) -> bool:  # the step's whole guard, with the inputs held at `needs`
+                held = env_with(needs, lambda n: None if n in inputs else state(n), found.inputs, inputs,
+                                _wire_values(design, point.module, state))
+                return all(c.expr is not None and evaluate(c.expr, held) == 1 for c in guard)
+
+            repeats, reaches = (1, gives) if gap == 0 else _repeats(a, register, gives, failing.expr, env, runs)
+            step = Step(register, a, gives, repeats is not None, guard, now_there,
+                        _state_values(guard, env, inputs), needs, repeats or 1, reaches)
             # a step whose own guard fails on state is not the next one from here
             blocked = sum(1 for c, st in zip(guard, now_there) if c.state_only and st.held is False)
             ranked.append(((blocked, not step.makes_true, gap is None, gap or 0, len(guard)), step))
@@ -74,6 +87,29 @@ def next_steps(design: Design, point: BranchPoint, found: Frontier, limit: int =
     steps = [step for _, step in ranked[:limit]]
     # an unblocked step that makes the condition true is the answer: alternatives only cost tokens
     return steps[:1] if steps and steps[0].makes_true and ranked[0][0][0] == 0 else steps
+
+
+def _repeats(a: Assignment, register: str, gives: int | None, condition: Expr, env: Env,
+             runs: Callable[[Env], bool]) -> tuple[int | None, int | None]:
+    """How many cycles of a step that only moves its register (`idle <= idle + 1`) make the
+    condition true, while its guard keeps holding with the same inputs, and the value they
+    give; (None, None): not within reach. A lock whose every step wants another code is not a
+    counter: its guard fails on the second cycle with the first cycle's inputs.
+    A small model asked for "idle == 11" from idle = 8 writes one cycle; it needs to be told 3."""
+    if a.value is None or gives is None or a.value.signals() != [register]:
+        return None, None
+    value, seen = gives, set()
+    for count in range(2, MAX_REPEATS + 1):
+        after = _with(env, register, value)
+        if value in seen or not runs(after):
+            return None, None  # the step stops running, or the register cycles without getting there
+        seen.add(value)
+        value = evaluate(a.value, after)
+        if value is None:
+            return None, None
+        if distance(condition, _with(env, register, value)) == 0:
+            return count, value
+    return None, None
 
 
 def input_needs(design: Design, point: BranchPoint, found: Frontier) -> dict[str, int]:

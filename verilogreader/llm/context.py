@@ -206,6 +206,7 @@ class Start:
     unknown: tuple[str, ...]
     steps: tuple[str, ...] = ()  # the assignments that move a failing register condition, and what they need
     needs: tuple[str, ...] = ()  # what those ask of the inputs, e.g. "code = 167"
+    hold: int = 1  # for how many cycles in a row (a counter that must count up)
 
 
 def start_of(design: Design, point: BranchPoint, found: Frontier) -> Start:
@@ -228,7 +229,8 @@ def start_of(design: Design, point: BranchPoint, found: Frontier) -> Start:
     wanted = found_steps[0].needs if found_steps else {} if state_fails else input_needs(design, point, found)
     needs = tuple(f"{name} = {show_value(value, ports.get(name, 1))}" for name, value in wanted.items())
     return Start(found.cycle, values, inputs, tuple(groups[True]), tuple(groups[False]), tuple(groups[None]),
-                 tuple(step_text(step, names) for step in found_steps), needs)
+                 tuple(step_text(step, names) for step in found_steps), needs,
+                 found_steps[0].cycles if found_steps and needs else 1)
 
 
 def step_text(step: Step, names: dict[tuple[str, int], str]) -> str:
@@ -241,7 +243,11 @@ def step_text(step: Step, names: dict[tuple[str, int], str]) -> str:
     when = "; ".join(c.text for c in step.conditions) or "always"
     now = ", ".join(f"{n} = {show_value(v, widths.get(n, 1), names.get((n, v)) if v is not None else None)}"
                     for n, v in step.values.items() if n != step.register)
-    return f"`{a.text}` (line {a.line}){gives}; it runs when: {when}" + (f"; now {now}" if now else "")
+    repeated = ""
+    if step.cycles > 1:  # the condition's own value: what the register reaches after that many cycles
+        repeated = f"; {step.cycles} cycles of it in a row give {step.register} = " \
+                   f"{show_value(step.reaches, 32, names.get((step.register, step.reaches)))}"
+    return f"`{a.text}` (line {a.line}){gives}{repeated}; it runs when: {when}" + (f"; now {now}" if now else "")
 
 
 def show_value(value: int | None, width: int, name: str | None = None) -> str:

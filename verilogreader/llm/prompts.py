@@ -76,6 +76,8 @@ class Prompts:
         needs = [need.split(" = ")[:1] + need.split(" = ")[1].split()[:1] for need in hinted.input_values] if hinted else []
         ports = [p for p in design.driven_inputs if p.name != design.clock_reset.reset]
         pairs = needs or [(p.name, min(p.max_value, 1)) for p in ports[:2]]
+        if needs and hinted and hinted.start and hinted.start.hold > 1:
+            pairs = [*pairs, ("repeat", hinted.start.hold)]
         example = ", ".join(f'"{name}": {value}' for name, value in pairs)
         request = self.render(
             "request.j2",
