@@ -3,6 +3,7 @@ no simulator (the traces are written by hand, as the state probe would record th
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -268,3 +269,16 @@ def test_a_lock_step_that_wants_another_code_each_time_is_not_held(seq_lock):
     assert found is not None
     (step,) = next_steps(seq_lock, point, found, limit=1)
     assert step.cycles == 1 and step.needs["code"] == 0x11
+
+
+def test_an_answer_for_one_hole_is_opened_for_the_model_and_the_grammar_covers_the_rest(seq_lock):
+    from verilogreader.llm.grammar import opened_answer
+
+    assert opened_answer(context.answer_schema(seq_lock, 2, 3, ["H4", "H5"])) is None  # two ways to start
+    opening, grammar = opened_answer(context.answer_schema(seq_lock, 1, 3, ["H5"]))
+    assert opening == '{"sequences":[{"target":"H5","reset":'
+    rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines())
+    assert rules["root"].startswith('reset "," "\\"cycles\\":" cycles "}"') and rules["reset"] == '"true" | "false"'
+    assert "{0,2}" in rules["cycles"] and '"rst_n' not in grammar
+    rest = 'true,"cycles":[{"valid":1,"code":240},{}]}]}'
+    assert json.loads(opening + rest)["sequences"][0]["target"] == "H5"

@@ -32,7 +32,7 @@ def test_embedded_model_covers_a_branch_it_was_asked_about(tmp_path):
     warmup = FixedSource([Sequence(reset=True, cycles=[{"op": op, "a": 5, "b": 3} for op in range(5)])], name="fixed")
     exchanges: list[dict] = []
     with open_chat_client(resolve_settings("local", environ={}), log_dir=tmp_path) as client:
-        llm = LLMSource(alu, client, Prompts(), LLMPolicy(max_calls=2, holes_shown=6), log=exchanges.append, seed=1)
+        llm = LLMSource(alu, client, Prompts(), LLMPolicy(max_calls=3), log=exchanges.append, seed=1)
         state = run_campaign(alu, simulator, ChainedSource(warmup, llm), Budget(cycles=1000))
 
     assert llm.accounting.calls >= 1 and llm.accounting.completion_tokens > 0

@@ -121,7 +121,6 @@ class LLMSource:
         self._tried: dict[str, int] = {}  # hole alias -> calls that showed it
         self._probed = not probe
         self._deadline: float | None = None  # time.monotonic() by which calls must end
-        self._schema = context.answer_schema(design, policy.max_sequences, policy.max_cycles)
         self._signals = tuple(decision_signals(design))
         self._guide = StateGuide(design)
         source = code_view.listing_text(code_view.whole_source(design))
@@ -173,7 +172,7 @@ class LLMSource:
             self.client,
             messages,
             self.design,
-            schema=self._schema,
+            schema=context.answer_schema(self.design, policy.max_sequences, policy.max_cycles, [h.alias for h in shown]),
             temperature=temperature,
             max_tokens=answer_tokens,
             # a re-ask resends the prompt with the answer and the problems: only when that fits too

@@ -129,14 +129,17 @@ def input_constants(design: Design) -> list[tuple[str, list[str]]]:
     return result
 
 
-MAX_REPEAT = 128  # a cycle may be held this many times: long runs cost the model one object
-MAX_EXPANDED_CYCLES = 512  # per sequence after `repeat` is expanded
+MAX_REPEAT = 1024  # a cycle may be held this many times: a long wait or count costs the model one object
+MAX_EXPANDED_CYCLES = 2048  # per sequence after `repeat` is expanded
 
 
-def answer_schema(design: Design, max_sequences: int, max_cycles: int) -> dict[str, Any]:
+def answer_schema(design: Design, max_sequences: int, max_cycles: int,
+                  targets: list[str] | None = None) -> dict[str, Any]:
     """The JSON schema of an answer: sequences of cycles over the real inputs with their real
     ranges (a cycle may carry `repeat`: a Verilog keyword, so never a port name), plus optional
-    claims that a hole is unreachable (recorded, never trusted)."""
+    claims that a hole is unreachable (recorded, never trusted). `targets`: the aliases of the
+    holes shown, the only ones a sequence may aim at."""
+    target = {"type": "string", "enum": targets} if targets else {"type": "string", "maxLength": 8}
     reset = design.clock_reset.reset  # applied by the harness ("reset": true), never by the model
     properties = {p.name: _value_schema(p) for p in design.driven_inputs if p.name != reset}
     properties["repeat"] = {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT}
@@ -150,7 +153,7 @@ def answer_schema(design: Design, max_sequences: int, max_cycles: int) -> dict[s
                 "items": {
                     "type": "object",
                     "properties": {
-                        "target": {"type": "string", "maxLength": 8},  # an alias: "H12"
+                        "target": target,  # an alias: "H12"
                         "reset": {"type": "boolean"},
                         "cycles": {
                             "type": "array",

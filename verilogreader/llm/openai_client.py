@@ -21,7 +21,7 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from verilogreader.errors import LLMCallAbandoned, LLMCallFailed
-from verilogreader.llm.grammar import compact_grammar
+from verilogreader.llm.grammar import compact_grammar, opened_answer
 from verilogreader.llm.interface import Completion, Message
 from verilogreader.llm.redact import redact, url_secrets
 
@@ -78,14 +78,18 @@ class OpenAIChatClient:
                 async with asyncio.timeout(limit):
                     while True:
                         mode = self.modes[self._mode_index] if schema is not None else "text"
+                        opening, asked = _opened(mode, schema, request)
                         try:
-                            response = await client.chat.completions.create(**request, **_response_format(mode, schema))
+                            response = await client.chat.completions.create(**asked)
                         except openai.BadRequestError as error:
                             if mode != "text" and _refuses_format(error):
                                 self._mode_index += 1  # this answer format is not supported: try a looser one
                                 continue
                             raise LLMCallFailed(_refusal(error)) from None
-                        return _completion(response, mode, time.monotonic() - started)
+                        done = _completion(response, mode, time.monotonic() - started)
+                        if opening and not done.text.startswith(opening):  # llama.cpp sends the opening back
+                            done = replace(done, text=opening + done.text)
+                        return done
             except TimeoutError:
                 raise LLMCallAbandoned(f"no answer within {limit:.1f} s; the request was abandoned") from None
             except openai.APIStatusError as error:
@@ -112,6 +116,17 @@ def _refusal(error: openai.BadRequestError) -> str:
     if _OVERFLOW.search(_brief(error)):
         return f"the prompt does not fit the model's context, so this call was skipped: {_brief(error)}"
     return f"the endpoint refused the request: {_brief(error)}"
+
+
+def _opened(mode: str, schema: dict[str, Any] | None, request: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The request in this answer mode. With llama.cpp's grammar, an answer that can only start
+    one way is opened for the model (an assistant message it continues, llm/grammar.opened_answer)
+    and the grammar covers the rest: the opening is read as prompt, not generated."""
+    if mode == "grammar" and schema is not None and (opened := opened_answer(schema)) is not None:
+        opening, grammar = opened
+        messages = [*request["messages"], {"role": "assistant", "content": opening}]
+        return opening, {**request, "messages": messages, "extra_body": {"grammar": grammar}}
+    return "", {**request, **_response_format(mode, schema)}
 
 
 def _response_format(mode: str, schema: dict[str, Any] | None) -> dict[str, Any]:
