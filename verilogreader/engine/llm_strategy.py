@@ -195,7 +195,8 @@ class LLMSource:
         sent = [continue_from(seq, frontiers.get(target)) for seq, target in zip(answer.sequences, targets)]
         sequences = _fit(sent, cycles)
         if sequences:
-            prefixes = [len(s.cycles) - len(own.cycles) for s, own in zip(sequences, answer.sequences)]
+            # what was sent is the prefix, the model's cycles, then one holding cycle (continue_from)
+            prefixes = [max(len(s.cycles) - len(own.cycles) - 1, 0) for s, own in zip(sequences, answer.sequences)]
             self._attempts.append(_Attempt(number, state.sequences, _summarize(answer.sequences, targets),
                                            targets[: len(sequences)], prefixes=prefixes, sent=sequences))
         return sequences

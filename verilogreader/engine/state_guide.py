@@ -104,7 +104,13 @@ def most_promising(holes: list[context.Hole], limit: int, tried: dict[str, int])
 
 def continue_from(sequence: Sequence, found: Frontier | None) -> Sequence:
     """The frontier prefix plus the model's cycles, as one ordinary sequence from reset, so the
-    corpus stays replayable and minimizable as it is."""
-    if found is None or found.cycle + sequence.cycle_count > MAX_CYCLES_PER_SEQUENCE:
-        return sequence
-    return Sequence(reset=True, cycles=[*found.prefix, *sequence.cycles])
+    corpus stays replayable and minimizable as it is; then one cycle that holds the inputs. The
+    state probe samples a cycle before its clock edge, so without that cycle the state the
+    model's last cycle leads to (the step it took) would never be recorded, and the next call
+    could not continue from it."""
+    cycles = sequence.cycles
+    if found is not None and found.cycle + sequence.cycle_count < MAX_CYCLES_PER_SEQUENCE:
+        return Sequence(reset=True, cycles=[*found.prefix, *cycles, {}])
+    if sequence.cycle_count < MAX_CYCLES_PER_SEQUENCE:
+        return Sequence(reset=sequence.reset, cycles=[*cycles, {}])
+    return sequence
