@@ -29,6 +29,7 @@ from verilogreader.coverage.state import StateTrace
 from verilogreader.design.model import Design
 from verilogreader.errors import SimulationFailed
 from verilogreader.sim.interface import BatchResult, SequenceOutcome
+from verilogreader.sim.player import RESULTS, write_rows
 from verilogreader.sim.process import PLAN_ENV, Completed, keep_failed_run, new_run_dir, run_logged
 from verilogreader.stimuli.schema import Sequence
 
@@ -149,9 +150,10 @@ class CocotbSimulator(ABC):
                 trace: list[str] | None = None) -> BatchResult:
         started = time.monotonic()
         limit = self.timeout_s if timeout_s is None else max(min(self.timeout_s, timeout_s), 0.1)
-        results = run_dir / "results.jsonl"
+        results = run_dir / RESULTS
         results.touch()
-        plan = self._plan(sequences, results)
+        plan = self._plan(results)
+        plan["ticks"] = write_rows(self.design, sequences, run_dir)
         plan["trace"] = trace or []  # the state probe: signals to record per cycle (coverage/state.py)
         plan_path = run_dir / "plan.json"
         plan_path.write_text(json.dumps(plan))
@@ -166,25 +168,27 @@ class CocotbSimulator(ABC):
             stopped = self._why_stopped(done, len(outcomes), error, partial, limit)
         return BatchResult(outcomes=outcomes, stopped=stopped, wall_seconds=time.monotonic() - started, log=done.log)
 
-    def _plan(self, sequences: list[Sequence], results: Path) -> dict[str, Any]:
+    def _plan(self, results: Path) -> dict[str, Any]:
+        """What the harness needs besides the rows (player.py), which carry the sequences."""
         d = self.design
-        inputs = [p.name for p in d.driven_inputs]
-        reset = d.clock_reset.reset if d.clock_reset.reset in inputs else None
-        return {"sequences": [{"reset": s.reset, "cycles": s.cycles} for s in sequences],
-                "clock": d.clock_reset.clock, "reset": reset, "reset_active_low": d.clock_reset.reset_active_low,
-                "inputs": inputs, "probe": self._probe(), "results": str(results),
-                "period_ns": CLOCK_PERIOD_NS, "settle_ns": SETTLE_NS}
+        reset = d.clock_reset.reset if d.clock_reset.reset in (p.name for p in d.driven_inputs) else None
+        return {"reset": reset, "probe": self._probe(), "results": str(results)}
 
     def _read(self, results: Path, run_dir: Path) -> tuple[list[SequenceOutcome], bool, str | None, bool]:
         """The outcomes, whether the harness finished, its error, and whether the last outcome is
         a sequence cut short by `$finish` (returned, not kept on self: bench threads share a simulator)."""
         outcomes: list[SequenceOutcome] = []
         finished, error, partial = False, None, False
+        records, traces = [], {}
         for line in results.read_text().splitlines():
             try:
-                record = json.loads(line)
+                records.append(json.loads(line))
             except json.JSONDecodeError:  # a line cut by a kill
                 break
+            if "trace_of" in records[-1]:  # the harness's, for the player's record of that sequence
+                found = records.pop()
+                traces[found["trace_of"]] = found
+        for record in records:
             if record.get("done"):
                 finished = True
             elif "error" in record:
@@ -197,7 +201,7 @@ class CocotbSimulator(ABC):
                     pass
             else:
                 outcomes.append(SequenceOutcome(covered=self._covered(record, run_dir), cycles=record["cycles"],
-                                                trace=_trace(record)))
+                                                trace=_trace(record["cycles"], traces.get(record["sequence"]))))
         return outcomes, finished, error, partial
 
     def _why_stopped(self, done: Completed, completed: int, error: str | None, partial: bool, limit: float) -> str:
@@ -215,12 +219,11 @@ class CocotbSimulator(ABC):
         return f"simulator crashed {where} (exit code {done.returncode}): {tail}"
 
 
-def _trace(record: dict[str, Any]) -> StateTrace | None:
-    """The state probe's values in a sequence record (when the plan asked for them)."""
-    found = record.get("trace")
-    if not isinstance(found, dict):
+def _trace(cycles: int, found: dict[str, Any] | None) -> StateTrace | None:
+    """The state probe's values of a sequence (when the plan asked for them)."""
+    if found is None:
         return None
-    return StateTrace(cycles=record["cycles"], values=found.get("values", {}), unavailable=found.get("unavailable", []))
+    return StateTrace(cycles=cycles, values=found.get("values", {}), unavailable=found.get("unavailable", []))
 
 
 def _credit_reset(design: Design, sequences: list[Sequence],

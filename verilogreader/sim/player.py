@@ -1,0 +1,179 @@
+"""The HDL player: a generated top module that applies a whole batch inside the simulator.
+
+Python waking up once per cycle cost most of a batch's time, so the adapter writes the batch
+as rows of hex (`verilogreader_rows_<k>.hex`, CHUNK_ROWS rows per file, read with `$readmemh`
+one file at a time) and this top, `verilogreader_player`, applies one row per clock itself:
+it drives the design's inputs (the design is instance `verilogreader_dut`), starts coverage
+at each sequence's first cycle and, at its end, snapshots it and appends the sequence's JSON
+record to `results.jsonl` (flushed at once, so a `$finish` or a timeout keeps it). The cocotb
+harness only orchestrates: it waits for `verilogreader_done`, writes the partial record of a
+sequence cut by `$finish`, and, when a batch traces signals, samples them on each cycle's
+`verilogreader_tick`.
+
+A row is {every driven input, in `driven_inputs` order, first in the high bits; control}.
+The timing is the harness's (harness.py): the first row is applied at time 0 and held until
+the first falling edge, every later row at a falling edge (without a clock: every `SETTLE`
+after the previous one). HOLD rows (before the first sequence, reset) are held for one edge
+and belong to no sequence. A START row is a sequence's first cycle: 1 ps after it is applied
+the backend's `start` statements run (the step lets zero-delay glitches of the new inputs
+pass uncounted). At the falling edge after a LAST row, before the next row, the backend's
+`snapshot` statements run and the record is written. EMPTY marks the one idle row of a
+sequence without cycles (its record says 0 cycles). END ends the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from verilogreader.design.model import Design
+from verilogreader.stimuli.schema import Sequence
+
+TOP = "verilogreader_player"
+DUT = "verilogreader_dut"
+RESULTS = "results.jsonl"
+ROWS = "verilogreader_rows_{}.hex"
+CHUNK_ROWS = 1024  # rows per file: the memory the player reads them into
+HOLD, START, LAST, EMPTY, END = 1, 2, 4, 8, 16
+CONTROL_BITS = 5
+RESET_HOLD = 2  # falling edges reset is held per sequence (so 2 rising edges under reset)
+
+
+@dataclass(frozen=True)
+class CoverageControl:
+    """A backend's part of the player. Statements are Verilog (they may use
+    `verilogreader_sequence`, the 1-based sequence number, and delays); `fields` are the
+    JSON members the record adds, a `$fwrite` format whose arguments are `args`."""
+
+    start: list[str] = field(default_factory=list)
+    snapshot: list[str] = field(default_factory=list)
+    fields: str = ""
+    args: list[str] = field(default_factory=list)
+
+
+def _inputs(design: Design) -> list[tuple[str, int]]:
+    return [(p.name, p.width) for p in design.driven_inputs]
+
+
+def _reset(design: Design) -> str | None:
+    reset = design.clock_reset.reset
+    return reset if design.clock_reset.clock and reset in {name for name, _ in _inputs(design)} else None
+
+
+def rows(design: Design, sequences: list[Sequence]) -> list[int]:
+    """The batch as row words, END included; the same inputs the cocotb writes used to give."""
+    inputs = _inputs(design)
+    reset = _reset(design)
+    asserted = design.clock_reset.reset_asserted
+    idle = {name: 0 for name, _ in inputs}
+    if reset is not None:
+        idle[reset] = 1 - asserted
+    held = {**{name: 0 for name in idle}, reset: asserted} if reset is not None else idle
+
+    def word(values: dict[str, int], control: int) -> int:
+        packed = 0
+        for name, width in inputs:
+            packed = (packed << width) | (values[name] & ((1 << width) - 1))
+        return (packed << CONTROL_BITS) | control
+
+    first_resets = bool(sequences and sequences[0].reset and reset is not None)
+    out = [word(held if first_resets else idle, HOLD)]
+    for sequence in sequences:
+        if sequence.reset and reset is not None:
+            out += [word(held, HOLD)] * RESET_HOLD
+        state = dict(idle)
+        cycles = sequence.cycles or [{}]
+        for number, cycle in enumerate(cycles):
+            state.update(cycle)
+            control = (START if number == 0 else 0) | (LAST if number == len(cycles) - 1 else 0)
+            out.append(word(state, control | (0 if sequence.cycles else EMPTY)))
+    out.append(word(idle, END))
+    return out
+
+
+def write_rows(design: Design, sequences: list[Sequence], folder: Path) -> int:
+    """Write the batch's row files into the run folder; returns the number of cycle rows."""
+    words = rows(design, sequences)
+    digits = max(1, (sum(w for _, w in _inputs(design)) + CONTROL_BITS + 3) // 4)
+    for chunk, first in enumerate(range(0, len(words), CHUNK_ROWS)):
+        part = words[first:first + CHUNK_ROWS]
+        part += [0] * (CHUNK_ROWS - len(part))  # a short file makes Icarus warn
+        (folder / ROWS.format(chunk)).write_text("".join(f"{w:0{digits}x}\n" for w in part))
+    return sum(len(s.cycles) or 1 for s in sequences)
+
+
+def player_source(design: Design, coverage: CoverageControl, period_ns: int, settle_ns: int) -> str:
+    """The Verilog of the player top for this design and backend."""
+    inputs = _inputs(design)
+    clock = design.clock_reset.clock
+    width = sum(w for _, w in inputs) + CONTROL_BITS
+    regs = [f"  reg [{w - 1}:0] {name} = 0;" for name, w in inputs]
+    conns = [f".{name}({name})" for name, _ in inputs]
+    if clock:
+        regs.append(f"  reg {clock} = 0;\n  always #{period_ns / 2:g} {clock} = !{clock};")
+        conns.append(f".{clock}({clock})")
+    params = ", ".join(f".{k}({v})" for k, v in design.parameter_overrides.items())
+    instance = f"  {design.top} {f'#({params}) ' if params else ''}{DUT}({', '.join(conns)});"
+    advance = f"@(negedge {clock});" if clock else f"#{settle_ns};"
+    apply = f"{{{', '.join(name for name, _ in inputs)}}} = verilogreader_row[{width - 1}:{CONTROL_BITS}];" if inputs else ""
+    args = "".join(f", {a}" for a in coverage.args)
+    fields = ", " + coverage.fields.replace('"', '\\"') if coverage.fields else ""
+    start = " ".join(coverage.start)
+    snapshot = " ".join(coverage.snapshot)
+    return f"""`timescale 1ns/1ps
+/* verilator coverage_off */
+// Generated by verilogreader (sim/player.py): applies the batch in verilogreader_rows_<k>.hex.
+module {TOP};
+{chr(10).join(regs)}
+{instance}
+  reg [{width - 1}:0] verilogreader_rows [0:{CHUNK_ROWS - 1}];
+  reg [{width - 1}:0] verilogreader_row;
+  integer verilogreader_index = 0, verilogreader_chunk = 0, verilogreader_out = 0;
+  reg [31:0] verilogreader_sequence = 0, verilogreader_cycles = 0, verilogreader_completed = 0;
+  reg verilogreader_started = 0, verilogreader_done = 0, verilogreader_tick = 0;
+  task verilogreader_next_row;
+    begin
+      if (verilogreader_index == {CHUNK_ROWS}) begin
+        verilogreader_chunk = verilogreader_chunk + 1;
+        $readmemh($sformatf("verilogreader_rows_%0d.hex", verilogreader_chunk), verilogreader_rows);
+        verilogreader_index = 0;
+      end
+      verilogreader_row = verilogreader_rows[verilogreader_index];
+      verilogreader_index = verilogreader_index + 1;
+    end
+  endtask
+  initial begin
+    verilogreader_out = $fopen("{RESULTS}", "a");
+    $readmemh("verilogreader_rows_0.hex", verilogreader_rows);
+    verilogreader_next_row;
+    while (!verilogreader_row[{END.bit_length() - 1}]) begin
+      {apply}
+      if (verilogreader_row[{HOLD.bit_length() - 1}]) begin
+        {advance}
+      end else begin
+        if (verilogreader_row[{START.bit_length() - 1}]) begin
+          verilogreader_sequence = verilogreader_sequence + 1;
+          verilogreader_cycles = 0;
+          #0.001;
+          {start}
+          verilogreader_started = 1;
+        end
+        verilogreader_cycles = verilogreader_cycles + 1;
+        verilogreader_tick = !verilogreader_tick;
+        {advance}
+        if (verilogreader_row[{LAST.bit_length() - 1}]) begin
+          {snapshot}
+          if (verilogreader_row[{EMPTY.bit_length() - 1}]) verilogreader_cycles = 0;
+          $fwrite(verilogreader_out, "{{\\"sequence\\": %0d, \\"cycles\\": %0d{fields}}}\\n", verilogreader_sequence, verilogreader_cycles{args});
+          $fflush(verilogreader_out);
+          verilogreader_started = 0;
+          verilogreader_completed = verilogreader_sequence;
+        end
+      end
+      verilogreader_next_row;
+    end
+    verilogreader_done = 1;
+  end
+endmodule
+/* verilator coverage_on */
+"""
