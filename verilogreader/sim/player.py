@@ -65,40 +65,43 @@ def rows(design: Design, sequences: list[Sequence]) -> list[int]:
     inputs = _inputs(design)
     reset = _reset(design)
     asserted = design.clock_reset.reset_asserted
-    idle = {name: 0 for name, _ in inputs}
-    if reset is not None:
-        idle[reset] = 1 - asserted
-    held = {**{name: 0 for name in idle}, reset: asserted} if reset is not None else idle
+    place: dict[str, tuple[int, int]] = {}  # input -> (shift, mask) in a row word
+    shift = CONTROL_BITS
+    for name, width in reversed(inputs):
+        place[name] = (shift, (1 << width) - 1)
+        shift += width
 
-    def word(values: dict[str, int], control: int) -> int:
-        packed = 0
-        for name, width in inputs:
-            packed = (packed << width) | (values[name] & ((1 << width) - 1))
-        return (packed << CONTROL_BITS) | control
+    def word(values: dict[str, int]) -> int:
+        return sum((value & place[name][1]) << place[name][0] for name, value in values.items())
 
+    idle = word({reset: 1 - asserted}) if reset is not None else 0
+    held = word({reset: asserted}) if reset is not None else 0
     first_resets = bool(sequences and sequences[0].reset and reset is not None)
-    out = [word(held if first_resets else idle, HOLD)]
+    out = [(held if first_resets else idle) | HOLD]
     for sequence in sequences:
         if sequence.reset and reset is not None:
-            out += [word(held, HOLD)] * RESET_HOLD
-        state = dict(idle)
-        cycles = sequence.cycles or [{}]
-        for number, cycle in enumerate(cycles):
-            state.update(cycle)
-            control = (START if number == 0 else 0) | (LAST if number == len(cycles) - 1 else 0)
-            out.append(word(state, control | (0 if sequence.cycles else EMPTY)))
-    out.append(word(idle, END))
+            out += [held | HOLD] * RESET_HOLD
+        if not sequence.cycles:
+            out.append(idle | START | LAST | EMPTY)
+            continue
+        state = idle
+        for cycle in sequence.cycles:  # a cycle lists only the inputs it changes
+            for name, value in cycle.items():
+                at, mask = place[name]
+                state = (state & ~(mask << at)) | ((value & mask) << at)
+            out.append(state)
+        out[-len(sequence.cycles)] |= START
+        out[-1] |= LAST
+    out.append(idle | END)
     return out
 
 
 def write_rows(design: Design, sequences: list[Sequence], folder: Path) -> int:
     """Write the batch's row files into the run folder; returns the number of cycle rows."""
     words = rows(design, sequences)
-    digits = max(1, (sum(w for _, w in _inputs(design)) + CONTROL_BITS + 3) // 4)
+    words += [0] * (-len(words) % CHUNK_ROWS)  # a short file makes Icarus warn
     for chunk, first in enumerate(range(0, len(words), CHUNK_ROWS)):
-        part = words[first:first + CHUNK_ROWS]
-        part += [0] * (CHUNK_ROWS - len(part))  # a short file makes Icarus warn
-        (folder / ROWS.format(chunk)).write_text("".join(f"{w:0{digits}x}\n" for w in part))
+        (folder / ROWS.format(chunk)).write_text("%x\n" * CHUNK_ROWS % tuple(words[first:first + CHUNK_ROWS]))
     return sum(len(s.cycles) or 1 for s in sequences)
 
 
