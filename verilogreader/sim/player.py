@@ -118,7 +118,12 @@ def player_source(design: Design, coverage: CoverageControl, period_ns: int, set
     params = ", ".join(f".{k}({v})" for k, v in design.parameter_overrides.items())
     instance = f"  {design.top} {f'#({params}) ' if params else ''}{DUT}({', '.join(conns)});"
     advance = f"@(negedge {clock});" if clock else f"#{settle_ns};"
-    apply = f"{{{', '.join(name for name, _ in inputs)}}} = verilogreader_row[{width - 1}:{CONTROL_BITS}];" if inputs else ""
+    # one write per input, in port order (as the cocotb harness wrote them): on Icarus the order
+    # decides which zero-delay glitches a cycle's change shows (test_backends_agree.py)
+    apply, low = [], width
+    for name, bits in inputs:
+        low -= bits
+        apply.append(f"{name} = verilogreader_row[{low + bits - 1}:{low}];")
     args = "".join(f", {a}" for a in coverage.args)
     fields = ", " + coverage.fields.replace('"', '\\"') if coverage.fields else ""
     start = " ".join(coverage.start)
@@ -150,7 +155,7 @@ module {TOP};
     $readmemh("verilogreader_rows_0.hex", verilogreader_rows);
     verilogreader_next_row;
     while (!verilogreader_row[{END.bit_length() - 1}]) begin
-      {apply}
+      {" ".join(apply)}
       if (verilogreader_row[{HOLD.bit_length() - 1}]) begin
         {advance}
       end else begin
