@@ -228,7 +228,7 @@ def _trace(cycles: int, found: dict[str, Any] | None) -> StateTrace | None:
 
 def _credit_reset(design: Design, sequences: list[Sequence],
                   outcomes: list[SequenceOutcome]) -> list[SequenceOutcome]:
-    """The reset arms run while the harness holds reset, where hits do not count (harness.py):
+    """The reset arms run while the player holds reset, where hits do not count (harness.py):
     each sequence whose reset was applied is credited with them, alike on every backend."""
     arms = frozenset(p.id for p in design.branch_points if p.runs_on_reset)
     if not arms:

@@ -70,7 +70,7 @@ def add_control(text: str, top: str) -> tuple[str, list[str]]:
     """Coverage control blocks after the top module's header, and comb-block re-arming.
 
     Every `always @*` / `always_comb` body S becomes `begin verilogreader_sink_<k> =
-    verilogreader_epoch; S end`: the block now reads the module's epoch, so when the harness
+    verilogreader_epoch; S end`: the block now reads the module's epoch, so when the player
     raises it after zeroing the counters, every combinational block runs once more and the
     arms it sits in count for the new sequence, as on Icarus. Returns the modules re-armed.
     All insertions stay on existing lines. (Blocks with an explicit list `@(a or b)` are left alone.)
@@ -210,9 +210,7 @@ class VerilatorSimulator(CocotbSimulator):
         return {"kind": "verilator", "instances": instances}
 
     def _command(self, run_dir: Path) -> tuple[list[str], dict[str, str]]:
-        env = self._env()
-        env.setdefault("COCOTB_TRUST_INERTIAL_WRITES", "1")
-        return [str(self.build_dir / self.design.top)], env
+        return [str(self.build_dir / self.design.top)], self._env()
 
     def _covered(self, record: dict[str, Any], run_dir: Path) -> frozenset[str]:
         path = run_dir / record["coverage"]
