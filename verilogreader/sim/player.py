@@ -33,7 +33,7 @@ TOP = "verilogreader_player"
 DUT = "verilogreader_dut"
 RESULTS = "results.jsonl"
 ROWS = "verilogreader_rows_{}.hex"
-CHUNK_ROWS = 1024  # rows per file: the memory the player reads them into
+CHUNK_ROWS = 8192  # rows per file, the player's memory: few files per batch, small padding
 HOLD, START, LAST, EMPTY, END = 1, 2, 4, 8, 16
 CONTROL_BITS = 5
 RESET_HOLD = 2  # falling edges reset is held per sequence (so 2 rising edges under reset)
@@ -65,10 +65,11 @@ def rows(design: Design, sequences: list[Sequence]) -> list[int]:
     inputs = _inputs(design)
     reset = _reset(design)
     asserted = design.clock_reset.reset_asserted
-    place: dict[str, tuple[int, int]] = {}  # input -> (shift, mask) in a row word
+    place: dict[str, tuple[int, int, int]] = {}  # input -> (shift, mask, clearing mask) in a row word
     shift = CONTROL_BITS
     for name, width in reversed(inputs):
-        place[name] = (shift, (1 << width) - 1)
+        mask = (1 << width) - 1
+        place[name] = (shift, mask, ~(mask << shift))
         shift += width
 
     def word(values: dict[str, int]) -> int:
@@ -87,8 +88,8 @@ def rows(design: Design, sequences: list[Sequence]) -> list[int]:
         state = idle
         for cycle in sequence.cycles:  # a cycle lists only the inputs it changes
             for name, value in cycle.items():
-                at, mask = place[name]
-                state = (state & ~(mask << at)) | ((value & mask) << at)
+                at, mask, clear = place[name]
+                state = (state & clear) | ((value & mask) << at)
             out.append(state)
         out[-len(sequence.cycles)] |= START
         out[-1] |= LAST
