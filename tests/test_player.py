@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from verilogreader.coverage.state import decision_signals
 from verilogreader.design.reader import read_design
 from verilogreader.sim import make_simulator
 from verilogreader.sim.player import CHUNK_ROWS, CONTROL_BITS, EMPTY, END, HOLD, LAST, START, rows
 from verilogreader.stimuli.schema import Sequence
+from verilogreader.store.manifest import read_benchmark
 
 DESIGNS = Path(__file__).parent / "designs"
 BOTH = ["icarus", pytest.param("verilator", marks=pytest.mark.verilator)]
@@ -110,3 +112,28 @@ def test_a_combinational_batch_traces_the_settled_outputs(name: str, comb, work:
         assert outcome.trace.values == {"y": expected_y, "w": expected_w}
     for index in (0, 17, 39):
         assert batch.outcomes[index].covered == _alone(simulator, sequences, index).covered
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("which", ["counted", "decoder"])
+def test_the_players_own_trace_equals_the_harnesss(which: str, counted, work: Path) -> None:
+    """On Icarus the player writes the decision signals it was built with itself ($fstrobe, no
+    Python per cycle); asking for one more signal makes the harness sample them all from Python
+    instead. (Verilator always samples from Python: see VerilatorSimulator.hdl_trace.)"""
+    name = "icarus"
+    if which == "counted":
+        design, extra = counted, "count"
+    else:  # combinational
+        design = read_benchmark(Path(__file__).resolve().parents[1] / "benchmarks" / "decoder")[1]
+        extra = "y"
+    simulator = make_simulator(name, design, work)
+    signals = decision_signals(design)
+    assert simulator._traced == signals  # built with them: those batches take the player's path
+    sequences = _random(design, 300, seed=4, longest=12)
+    in_hdl = simulator.run(sequences, trace=signals)
+    in_python = simulator.run(sequences, trace=signals + [extra])
+    assert in_hdl.stopped is None and in_python.stopped is None
+    for number, (a, b) in enumerate(zip(in_hdl.outcomes, in_python.outcomes, strict=True)):
+        assert a.covered == b.covered, number
+        assert a.trace.values == {s: b.trace.values[s] for s in signals}, number
+        assert a.trace.unavailable == [] and a.trace.cycles == b.trace.cycles

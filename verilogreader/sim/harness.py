@@ -15,7 +15,8 @@ a sequence with the reset arms instead, which run while reset is held). Every dr
 starts the sequence at 0 (reset deasserted); each cycle writes only its listed inputs on a
 falling edge and the next rising edge clocks them; after the last cycle the next falling edge
 takes the snapshot. Without a clock, a cycle is: write the inputs, wait `settle_ns` for the
-logic to settle. Python wakes per cycle only when the plan traces signals.
+logic to settle. Python wakes per cycle only when the plan traces signals the player does not
+record itself (player.py).
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ import cocotb_tools.config as cocotb_config
 
 from verilogreader.design.model import BranchPoint
 from verilogreader.errors import SimulatorNotFound
-from verilogreader.sim.adapter import CLOCK_PERIOD_NS, SETTLE_NS, CocotbSimulator
+from verilogreader.sim.adapter import CocotbSimulator
 from verilogreader.sim.instrument import instrument_file
-from verilogreader.sim.player import DUT, TOP, CoverageControl, player_source
+from verilogreader.sim.player import DUT, TOP, CoverageControl
 from verilogreader.sim.process import cocotb_env, which
 from verilogreader.sim.sources import define_args, include_dirs, user_paths, write_sources
 
@@ -52,13 +52,15 @@ class IcarusSimulator(CocotbSimulator):
         unobserved.update({p.id: f"file {p.file} is not among the design's files"
                            for p in d.branch_points if p.file not in d.sources})
         self._modules = modules
-        player = build_dir / "player.v"  # outside src/: the sources stay the design's own
-        player.write_text(player_source(d, self._coverage(), CLOCK_PERIOD_NS, SETTLE_NS))
         (build_dir / "cmds.f").write_text("+timescale+1ns/1ps\n")
         cmd = ["iverilog", "-g2012", "-o", str(build_dir / "sim.vvp"), "-s", TOP, "-f", str(build_dir / "cmds.f")]
         cmd += define_args(d) + [f"-I{i}" for i in include_dirs(d)]
-        cmd += [str(f) for f in files] + [str(player)]  # parameter overrides: in the player's instance
-        self._compile(cmd, build_dir, dict(cocotb_env(TOP)), "compile", user_paths(d, files))
+        cmd += [str(f) for f in files]  # parameter overrides: in the player's instance
+
+        def compile_with(player: Path) -> None:
+            self._compile(cmd + [str(player)], build_dir, dict(cocotb_env(TOP)), "compile", user_paths(d, files))
+
+        self._build_with_player(build_dir, self._coverage(), compile_with)
         self._save_build_info(build_dir, {"unobserved": unobserved, "modules": modules})
 
     def _load_build_info(self, build_dir: Path) -> None:

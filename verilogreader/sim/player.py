@@ -6,9 +6,14 @@ one file at a time) and this top, `verilogreader_player`, applies one row per cl
 it drives the design's inputs (the design is instance `verilogreader_dut`), starts coverage
 at each sequence's first cycle and, at its end, snapshots it and appends the sequence's JSON
 record to `results.jsonl` (flushed at once, so a `$finish` or a timeout keeps it). The cocotb
-harness only orchestrates: it waits for `verilogreader_done`, writes the partial record of a
-sequence cut by `$finish`, and, when a batch traces signals, samples them on each cycle's
-`verilogreader_tick`.
+harness only orchestrates: it waits for `verilogreader_done` and writes the partial record of
+a sequence cut by `$finish`.
+
+The state probe: a player built with `traced` signals (the design's decision signals, when
+the backend allows and they compile as hierarchical references) writes their values every
+cycle to TRACE, with +verilogreader_trace; a batch tracing any other signal is sampled by the
+harness instead, from Python on each cycle's `verilogreader_tick`. Both sample after the
+cycle's inputs have settled, in the cycle's last time step before its clock edge.
 
 A row is {every driven input, in `driven_inputs` order, first in the high bits; control}.
 The timing is the harness's (harness.py): the first row is applied at time 0 and held until
@@ -32,6 +37,8 @@ from verilogreader.stimuli.schema import Sequence
 TOP = "verilogreader_player"
 DUT = "verilogreader_dut"
 RESULTS = "results.jsonl"
+TRACE = "verilogreader_trace.txt"
+TRACE_PLUSARG = "+verilogreader_trace"
 ROWS = "verilogreader_rows_{}.hex"
 CHUNK_ROWS = 8192  # rows per file, the player's memory: few files per batch, small padding
 HOLD, START, LAST, EMPTY, END = 1, 2, 4, 8, 16
@@ -106,8 +113,10 @@ def write_rows(design: Design, sequences: list[Sequence], folder: Path) -> int:
     return sum(len(s.cycles) or 1 for s in sequences)
 
 
-def player_source(design: Design, coverage: CoverageControl, period_ns: int, settle_ns: int) -> str:
-    """The Verilog of the player top for this design and backend."""
+def player_source(design: Design, coverage: CoverageControl, period_ns: int, settle_ns: int,
+                  traced: list[str] = ()) -> str:
+    """The Verilog of the player top for this design and backend. With +verilogreader_trace,
+    it writes the `traced` signals (paths in the design) of every cycle to TRACE (see `traces`)."""
     inputs = _inputs(design)
     clock = design.clock_reset.clock
     width = sum(w for _, w in inputs) + CONTROL_BITS
@@ -128,6 +137,14 @@ def player_source(design: Design, coverage: CoverageControl, period_ns: int, set
     args = "".join(f", {a}" for a in coverage.args)
     fields = ", " + coverage.fields.replace('"', '\\"') if coverage.fields else ""
     start = " ".join(coverage.start)
+    # $fstrobe: the values at the end of the time step, settled, as the harness's ReadOnly; after
+    # a START row's coverage start, whose epoch runs the `always @*` blocks that no input woke yet
+    strobe = flush = ""
+    if traced:
+        signals = "".join(f", {DUT}.{path}" for path in traced)
+        strobe = (f'if (verilogreader_trace) $fstrobe(verilogreader_trace, "%0d{" %h" * len(traced)}", '
+                  f"verilogreader_sequence{signals});")
+        flush = "if (verilogreader_trace) $fflush(verilogreader_trace);"
     snapshot = " ".join(coverage.snapshot)
     return f"""`timescale 1ns/1ps
 /* verilator coverage_off */
@@ -137,7 +154,7 @@ module {TOP};
 {instance}
   reg [{width - 1}:0] verilogreader_rows [0:{CHUNK_ROWS - 1}];
   reg [{width - 1}:0] verilogreader_row;
-  integer verilogreader_index = 0, verilogreader_chunk = 0, verilogreader_out = 0;
+  integer verilogreader_index = 0, verilogreader_chunk = 0, verilogreader_out = 0, verilogreader_trace = 0;
   reg [31:0] verilogreader_sequence = 0, verilogreader_cycles = 0, verilogreader_completed = 0;
   reg verilogreader_started = 0, verilogreader_done = 0, verilogreader_tick = 0;
   task verilogreader_next_row;
@@ -153,6 +170,7 @@ module {TOP};
   endtask
   initial begin
     verilogreader_out = $fopen("{RESULTS}", "a");
+    if ({"1" if traced else "0"} && $test$plusargs("verilogreader_trace")) verilogreader_trace = $fopen("{TRACE}", "w");
     $readmemh("verilogreader_rows_0.hex", verilogreader_rows);
     verilogreader_next_row;
     while (!verilogreader_row[{END.bit_length() - 1}]) begin
@@ -169,12 +187,14 @@ module {TOP};
         end
         verilogreader_cycles = verilogreader_cycles + 1;
         verilogreader_tick = !verilogreader_tick;
+        {strobe}
         {advance}
         if (verilogreader_row[{LAST.bit_length() - 1}]) begin
           {snapshot}
           if (verilogreader_row[{EMPTY.bit_length() - 1}]) verilogreader_cycles = 0;
           $fwrite(verilogreader_out, "{{\\"sequence\\": %0d, \\"cycles\\": %0d{fields}}}\\n", verilogreader_sequence, verilogreader_cycles{args});
           $fflush(verilogreader_out);
+          {flush}
           verilogreader_started = 0;
           verilogreader_completed = verilogreader_sequence;
         end
@@ -186,3 +206,25 @@ module {TOP};
 endmodule
 /* verilator coverage_on */
 """
+
+
+def traces(path: Path, traced: list[str], wanted: list[str]) -> dict[int, dict[str, list[int | None]]]:
+    """The values the player wrote, per sequence number, of the `wanted` signals (all among
+    `traced`): a line is the sequence number and every traced signal in hex; a value with an
+    x or z digit is None, as in the harness's own probe."""
+    columns = [traced.index(w) + 1 for w in wanted]
+    found: dict[int, dict[str, list[int | None]]] = {}
+    if not path.exists():
+        return found
+    for line in path.read_text().splitlines():
+        fields = line.split()
+        if len(fields) != len(traced) + 1:  # a line cut by a kill
+            break
+        values = found.setdefault(int(fields[0]), {w: [] for w in wanted})
+        for name, column in zip(wanted, columns):
+            try:
+                values[name].append(int(fields[column], 16))
+            except ValueError:
+                values[name].append(None)
+    return found
+

@@ -35,9 +35,9 @@ from typing import Any
 import cocotb_tools.config as cocotb_config
 
 from verilogreader.errors import SimulationFailed, SimulatorNotFound
-from verilogreader.sim.adapter import CLOCK_PERIOD_NS, SETTLE_NS, CocotbSimulator
+from verilogreader.sim.adapter import CocotbSimulator
 from verilogreader.sim.coverage_dat import parse_coverage
-from verilogreader.sim.player import DUT, TOP, CoverageControl, player_source
+from verilogreader.sim.player import DUT, TOP, CoverageControl
 from verilogreader.sim.process import cocotb_env, which
 from verilogreader.sim.sources import define_args, include_dirs, user_paths, write_sources
 from verilogreader.sim.syntax_index import Node, SyntaxIndex
@@ -120,6 +120,10 @@ def _module_of(node: Node) -> Node | None:
 
 class VerilatorSimulator(CocotbSimulator):
     name = "verilator"
+    # Verilator updates the public copies of submodule ports (`u_sub.rst`) only after a time
+    # step's $strobe has printed, one level of the hierarchy per step: the player would record
+    # them late. Traced batches sample through VPI from the harness instead, which reads them right.
+    hdl_trace = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._bin = wheel_bin()
@@ -149,8 +153,6 @@ class VerilatorSimulator(CocotbSimulator):
         files = write_sources(d, build_dir, rewrite)
         names = user_paths(d, files)
         self._rearmed = sorted(rearmed)
-        player = build_dir / "player.v"  # outside src/: the sources stay the design's own
-        player.write_text(player_source(d, self._coverage(), CLOCK_PERIOD_NS, SETTLE_NS))
         libs = cocotb_config.libs_dir
         cmd = ["verilator", "-cc", "--exe", "-Mdir", str(build_dir), "--top-module", TOP, "--vpi",
                "--public-flat-rw", "--prefix", "Vtop", "-o", d.top, "--timing", "-CFLAGS", "-std=c++20",
@@ -158,13 +160,16 @@ class VerilatorSimulator(CocotbSimulator):
                "--coverage-line", "-Wno-fatal", "--timescale", "1ns/1ps"]
         cmd += define_args(d) + [f"-I{i}" for i in include_dirs(d)]
         cmd += [str(cocotb_config.share_dir / "lib" / "verilator" / "verilator.cpp")] + [str(f) for f in files]
-        cmd.append(str(player))  # parameter overrides: in the player's instance
         env = self._env()
-        self._compile(cmd, build_dir, env, "verilate", names)
         make = ["make", "-j", "2", "-C", str(build_dir), "-f", "Vtop.mk", "VM_TRACE=0"]
         if shutil.which("ccache"):
             make.append("OBJCACHE=ccache")
-        self._compile(make, build_dir, env, "compile")
+
+        def compile_with(player: Path) -> None:  # parameter overrides: in the player's instance
+            self._compile(cmd + [str(player)], build_dir, env, "verilate", names)
+            self._compile(make, build_dir, env, "compile")
+
+        self._build_with_player(build_dir, self._coverage(), compile_with)
         self._save_build_info(build_dir, {"files": names, "rearmed": sorted(rearmed)})
         self._save_mapping(build_dir, names)
 
