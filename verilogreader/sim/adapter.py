@@ -202,17 +202,17 @@ class CocotbSimulator(ABC):
         return {"reset": reset, "probe": self._probe(), "results": str(results)}
 
     def _read(self, results: Path, run_dir: Path,
-              hdl_trace: list[str] | None = None) -> tuple[list[SequenceOutcome], bool, str | None, bool]:
+              player_traced: list[str] | None = None) -> tuple[list[SequenceOutcome], bool, str | None, bool]:
         """The outcomes, whether the harness finished, its error, and whether the last outcome is
         a sequence cut short by `$finish` (returned, not kept on self: bench threads share a simulator).
-        `hdl_trace`: the signals the player traced into its own file."""
+        `player_traced`: the signals the player traced into its own file."""
         outcomes: list[SequenceOutcome] = []
         finished, error, partial = False, None, False
         records: list[dict[str, Any]] = []
         traces: dict[int, dict[str, Any]] = {}
-        if hdl_trace is not None:
+        if player_traced is not None:
             traces = {n: {"values": v, "unavailable": []}
-                      for n, v in player_traces(run_dir / TRACE, self._traced, hdl_trace).items()}
+                      for n, v in player_traces(run_dir / TRACE, self._traced, player_traced).items()}
         for line in results.read_text().splitlines():
             try:
                 records.append(json.loads(line))
