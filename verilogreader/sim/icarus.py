@@ -1,8 +1,8 @@
 """Icarus Verilog through cocotb, with branch coverage from source instrumentation.
 
 Icarus has no coverage of its own, so the build compiles an instrumented copy of the sources
-(see instrument.py); the harness raises each instance's epoch at the start of a sequence and
-reads each instance's `verilogreader_hits` vector at its end. A point belongs to its module
+(see instrument.py) under the player top (player.py), which raises each instance's epoch at
+the start of a sequence and prints each instance's `verilogreader_hits` vector at its end. A point belongs to its module
 definition; it is hit when any instance of that module hits it.
 """
 
@@ -18,6 +18,7 @@ from verilogreader.design.model import BranchPoint
 from verilogreader.errors import SimulatorNotFound
 from verilogreader.sim.adapter import CocotbSimulator
 from verilogreader.sim.instrument import instrument_file
+from verilogreader.sim.player import DUT, TOP, CoverageControl
 from verilogreader.sim.process import cocotb_env, which
 from verilogreader.sim.sources import define_args, include_dirs, user_paths, write_sources
 
@@ -50,12 +51,16 @@ class IcarusSimulator(CocotbSimulator):
         files = write_sources(d, build_dir, rewrite)
         unobserved.update({p.id: f"file {p.file} is not among the design's files"
                            for p in d.branch_points if p.file not in d.sources})
+        self._modules = modules
         (build_dir / "cmds.f").write_text("+timescale+1ns/1ps\n")
-        cmd = ["iverilog", "-g2012", "-o", str(build_dir / "sim.vvp"), "-s", d.top, "-f", str(build_dir / "cmds.f")]
+        cmd = ["iverilog", "-g2012", "-o", str(build_dir / "sim.vvp"), "-s", TOP, "-f", str(build_dir / "cmds.f")]
         cmd += define_args(d) + [f"-I{i}" for i in include_dirs(d)]
-        cmd += [f"-P{d.top}.{k}={v}" for k, v in d.parameter_overrides.items()]
-        cmd += [str(f) for f in files]
-        self._compile(cmd, build_dir, dict(cocotb_env(d.top)), "compile", user_paths(d, files))
+        cmd += [str(f) for f in files]  # parameter overrides: in the player's instance
+
+        def compile_with(player: Path) -> None:
+            self._compile(cmd + [str(player)], build_dir, dict(cocotb_env(TOP)), "compile", user_paths(d, files))
+
+        self._build_with_player(build_dir, self._coverage(), compile_with)
         self._save_build_info(build_dir, {"unobserved": unobserved, "modules": modules})
 
     def _load_build_info(self, build_dir: Path) -> None:
@@ -63,6 +68,14 @@ class IcarusSimulator(CocotbSimulator):
         import json
 
         self._modules: dict[str, list[str]] = json.loads((build_dir / "build_info.json").read_text())["modules"]
+
+    def _coverage(self) -> CoverageControl:
+        """The player raises each instance's epoch at a sequence's start and prints its hits
+        vector (MSB first) into the record at its end."""
+        paths = [f"{DUT}.{i['path']}" if i["path"] else DUT for i in self._probe()["instances"]]
+        return CoverageControl(start=[f"{p}.verilogreader_epoch = verilogreader_sequence;" for p in paths],
+                               fields='"bits": [' + ", ".join('"%b"' for _ in paths) + "]",
+                               args=[f"{p}.verilogreader_hits" for p in paths])
 
     def _probe(self) -> dict[str, Any]:
         instances = [{"path": i.path, "ids": self._modules[i.module]}
@@ -73,7 +86,11 @@ class IcarusSimulator(CocotbSimulator):
 
     def _command(self, run_dir: Path) -> tuple[list[str], dict[str, str]]:
         vpi = cocotb_config.lib_entry("vpi", "icarus")
-        return ["vvp", "-m", vpi, str(self.build_dir / "sim.vvp")], cocotb_env(self.design.top)
+        return ["vvp", "-m", vpi, str(self.build_dir / "sim.vvp")], cocotb_env(TOP)
 
     def _covered(self, record: dict[str, Any], run_dir: Path) -> frozenset[str]:
-        return frozenset(record.get("hits", ()))
+        """The ids whose bit is 1 in any instance's hits vector (printed MSB first)."""
+        hits: set[str] = set()
+        for instance, bits in zip(self._probe()["instances"], record.get("bits", ())):
+            hits.update(point for point, bit in zip(instance["ids"], reversed(bits)) if bit == "1")
+        return frozenset(hits)

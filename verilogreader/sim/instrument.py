@@ -1,12 +1,12 @@
 """Branch-coverage instrumentation for Icarus, which has no coverage of its own.
 
 A pure text transform of one source file: every observable branch arm gets a marker that
-records, when the arm runs, the current *epoch* (a number the harness raises at the start
+records, when the arm runs, the current *epoch* (a number the player top raises at the start
 of each sequence). An arm was hit during the sequence when its marker equals the epoch.
 
 Per module with points (inserted after the module header, on the header's own line):
 
-    reg [31:0] verilogreader_epoch = 0;              // written by the harness, per instance
+    reg [31:0] verilogreader_epoch = 0;              // written by the player (player.py), per instance
     reg [31:0] verilogreader_seen_<k> = 0;           // one per point, k = bit number
     wire [N-1:0] verilogreader_hits = {seen_<N-1> == epoch, ..., seen_0 == epoch};
 
@@ -21,10 +21,10 @@ Markers, all on existing lines (no newline is ever inserted, so line numbers sta
 - ternary inside a procedural statement: the statement T becomes `begin <guarded markers> T end`,
   so the markers run exactly when the statement runs, just before it.
 
-Why blocking assignments: the marker lands in the same time step, before the harness reads it.
+Why blocking assignments: the marker lands in the same time step, before the player reads it.
 Why an epoch instead of clearing: a marker is written by one process only (legal even inside
 `always_comb`), and since markers read the epoch, every `always @*` block re-evaluates when the
-harness raises it: a combinational arm that stays active from before the sequence (its inputs
+player raises it: a combinational arm that stays active from before the sequence (its inputs
 do not change) still counts in the new sequence. The markers write only their own regs, which
 no design logic reads, so the design's behaviour is unchanged (apart from that extra, idempotent
 evaluation of combinational blocks).

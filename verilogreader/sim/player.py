@@ -1,0 +1,230 @@
+"""The HDL player: a generated top module that applies a whole batch inside the simulator.
+
+Python waking up once per cycle cost most of a batch's time, so the adapter writes the batch
+as rows of hex (`verilogreader_rows_<k>.hex`, CHUNK_ROWS rows per file, read with `$readmemh`
+one file at a time) and this top, `verilogreader_player`, applies one row per clock itself:
+it drives the design's inputs (the design is instance `verilogreader_dut`), starts coverage
+at each sequence's first cycle and, at its end, snapshots it and appends the sequence's JSON
+record to `results.jsonl` (flushed at once, so a `$finish` or a timeout keeps it). The cocotb
+harness only orchestrates: it waits for `verilogreader_done` and writes the partial record of
+a sequence cut by `$finish`.
+
+The state probe: a player built with `traced` signals (the design's decision signals, when
+the backend allows and they compile as hierarchical references) writes their values every
+cycle to TRACE, with +verilogreader_trace; a batch tracing any other signal is sampled by the
+harness instead, from Python on each cycle's `verilogreader_tick`. Both sample after the
+cycle's inputs have settled, in the cycle's last time step before its clock edge.
+
+A row is {every driven input, in `driven_inputs` order, first in the high bits; control}.
+The timing is the harness's (harness.py): the first row is applied at time 0 and held until
+the first falling edge, every later row at a falling edge (without a clock: every `SETTLE`
+after the previous one). HOLD rows (before the first sequence, reset) are held for one edge
+and belong to no sequence. A START row is a sequence's first cycle: 1 ps after it is applied
+the backend's `start` statements run (the step lets zero-delay glitches of the new inputs
+pass uncounted). At the falling edge after a LAST row, before the next row, the backend's
+`snapshot` statements run and the record is written. EMPTY marks the one idle row of a
+sequence without cycles (its record says 0 cycles). END ends the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from verilogreader.design.model import Design
+from verilogreader.stimuli.schema import Sequence
+
+TOP = "verilogreader_player"
+DUT = "verilogreader_dut"
+RESULTS = "results.jsonl"
+TRACE = "verilogreader_trace.txt"
+TRACE_PLUSARG = "+verilogreader_trace"
+ROWS = "verilogreader_rows_{}.hex"
+CHUNK_ROWS = 8192  # rows per file, the player's memory: few files per batch, small padding
+HOLD, START, LAST, EMPTY, END = 1, 2, 4, 8, 16
+CONTROL_BITS = 5
+RESET_HOLD = 2  # falling edges reset is held per sequence (so 2 rising edges under reset)
+
+
+@dataclass(frozen=True)
+class CoverageControl:
+    """A backend's part of the player. Statements are Verilog (they may use
+    `verilogreader_sequence`, the 1-based sequence number, and delays); `fields` are the
+    JSON members the record adds, a `$fwrite` format whose arguments are `args`."""
+
+    start: list[str] = field(default_factory=list)
+    snapshot: list[str] = field(default_factory=list)
+    fields: str = ""
+    args: list[str] = field(default_factory=list)
+
+
+def _inputs(design: Design) -> list[tuple[str, int]]:
+    return [(p.name, p.width) for p in design.driven_inputs]
+
+
+def _reset(design: Design) -> str | None:
+    reset = design.clock_reset.reset
+    return reset if design.clock_reset.clock and reset in {name for name, _ in _inputs(design)} else None
+
+
+def rows(design: Design, sequences: list[Sequence]) -> list[int]:
+    """The batch as row words, END included; the same inputs the cocotb writes used to give."""
+    inputs = _inputs(design)
+    reset = _reset(design)
+    asserted = design.clock_reset.reset_asserted
+    place: dict[str, tuple[int, int, int]] = {}  # input -> (shift, mask, clearing mask) in a row word
+    shift = CONTROL_BITS
+    for name, width in reversed(inputs):
+        mask = (1 << width) - 1
+        place[name] = (shift, mask, ~(mask << shift))
+        shift += width
+
+    def word(values: dict[str, int]) -> int:
+        return sum((value & place[name][1]) << place[name][0] for name, value in values.items())
+
+    idle = word({reset: 1 - asserted}) if reset is not None else 0
+    held = word({reset: asserted}) if reset is not None else 0
+    first_resets = bool(sequences and sequences[0].reset and reset is not None)
+    out = [(held if first_resets else idle) | HOLD]
+    for sequence in sequences:
+        if sequence.reset and reset is not None:
+            out += [held | HOLD] * RESET_HOLD
+        if not sequence.cycles:
+            out.append(idle | START | LAST | EMPTY)
+            continue
+        state = idle
+        for cycle in sequence.cycles:  # a cycle lists only the inputs it changes
+            for name, value in cycle.items():
+                at, mask, clear = place[name]
+                state = (state & clear) | ((value & mask) << at)
+            out.append(state)
+        out[-len(sequence.cycles)] |= START
+        out[-1] |= LAST
+    out.append(idle | END)
+    return out
+
+
+def write_rows(design: Design, sequences: list[Sequence], folder: Path) -> int:
+    """Write the batch's row files into the run folder; returns the number of cycle rows."""
+    words = rows(design, sequences)
+    words += [0] * (-len(words) % CHUNK_ROWS)  # a short file makes Icarus warn
+    for chunk, first in enumerate(range(0, len(words), CHUNK_ROWS)):
+        (folder / ROWS.format(chunk)).write_text("%x\n" * CHUNK_ROWS % tuple(words[first:first + CHUNK_ROWS]))
+    return sum(len(s.cycles) or 1 for s in sequences)
+
+
+def player_source(design: Design, coverage: CoverageControl, period_ns: int, settle_ns: int,
+                  traced: list[str] = ()) -> str:
+    """The Verilog of the player top for this design and backend. With +verilogreader_trace,
+    it writes the `traced` signals (paths in the design) of every cycle to TRACE (see `traces`)."""
+    inputs = _inputs(design)
+    clock = design.clock_reset.clock
+    width = sum(w for _, w in inputs) + CONTROL_BITS
+    regs = [f"  reg [{w - 1}:0] {name} = 0;" for name, w in inputs]
+    conns = [f".{name}({name})" for name, _ in inputs]
+    if clock:
+        regs.append(f"  reg {clock} = 0;\n  always #{period_ns / 2:g} {clock} = !{clock};")
+        conns.append(f".{clock}({clock})")
+    params = ", ".join(f".{k}({v})" for k, v in design.parameter_overrides.items())
+    instance = f"  {design.top} {f'#({params}) ' if params else ''}{DUT}({', '.join(conns)});"
+    advance = f"@(negedge {clock});" if clock else f"#{settle_ns};"
+    # one write per input, in port order (as the cocotb harness wrote them): on Icarus the order
+    # decides which zero-delay glitches a cycle's change shows (test_backends_agree.py)
+    apply, low = [], width
+    for name, bits in inputs:
+        low -= bits
+        apply.append(f"{name} = verilogreader_row[{low + bits - 1}:{low}];")
+    args = "".join(f", {a}" for a in coverage.args)
+    fields = ", " + coverage.fields.replace('"', '\\"') if coverage.fields else ""
+    start = " ".join(coverage.start)
+    # $fstrobe: the values at the end of the time step, settled, as the harness's ReadOnly; after
+    # a START row's coverage start, whose epoch runs the `always @*` blocks that no input woke yet
+    strobe = flush = ""
+    if traced:
+        signals = "".join(f", {DUT}.{path}" for path in traced)
+        strobe = (f'if (verilogreader_trace) $fstrobe(verilogreader_trace, "%0d{" %h" * len(traced)}", '
+                  f"verilogreader_sequence{signals});")
+        flush = "if (verilogreader_trace) $fflush(verilogreader_trace);"
+    snapshot = " ".join(coverage.snapshot)
+    return f"""`timescale 1ns/1ps
+/* verilator coverage_off */
+// Generated by verilogreader (sim/player.py): applies the batch in verilogreader_rows_<k>.hex.
+module {TOP};
+{chr(10).join(regs)}
+{instance}
+  reg [{width - 1}:0] verilogreader_rows [0:{CHUNK_ROWS - 1}];
+  reg [{width - 1}:0] verilogreader_row;
+  integer verilogreader_index = 0, verilogreader_chunk = 0, verilogreader_out = 0, verilogreader_trace = 0;
+  reg [31:0] verilogreader_sequence = 0, verilogreader_cycles = 0, verilogreader_completed = 0;
+  reg verilogreader_started = 0, verilogreader_done = 0, verilogreader_tick = 0;
+  task verilogreader_next_row;
+    begin
+      if (verilogreader_index == {CHUNK_ROWS}) begin
+        verilogreader_chunk = verilogreader_chunk + 1;
+        $readmemh($sformatf("verilogreader_rows_%0d.hex", verilogreader_chunk), verilogreader_rows);
+        verilogreader_index = 0;
+      end
+      verilogreader_row = verilogreader_rows[verilogreader_index];
+      verilogreader_index = verilogreader_index + 1;
+    end
+  endtask
+  initial begin
+    verilogreader_out = $fopen("{RESULTS}", "a");
+    if ({"1" if traced else "0"} && $test$plusargs("verilogreader_trace")) verilogreader_trace = $fopen("{TRACE}", "w");
+    $readmemh("verilogreader_rows_0.hex", verilogreader_rows);
+    verilogreader_next_row;
+    while (!verilogreader_row[{END.bit_length() - 1}]) begin
+      {" ".join(apply)}
+      if (verilogreader_row[{HOLD.bit_length() - 1}]) begin
+        {advance}
+      end else begin
+        if (verilogreader_row[{START.bit_length() - 1}]) begin
+          verilogreader_sequence = verilogreader_sequence + 1;
+          verilogreader_cycles = 0;
+          #0.001;
+          {start}
+          verilogreader_started = 1;
+        end
+        verilogreader_cycles = verilogreader_cycles + 1;
+        verilogreader_tick = !verilogreader_tick;
+        {strobe}
+        {advance}
+        if (verilogreader_row[{LAST.bit_length() - 1}]) begin
+          {snapshot}
+          if (verilogreader_row[{EMPTY.bit_length() - 1}]) verilogreader_cycles = 0;
+          $fwrite(verilogreader_out, "{{\\"sequence\\": %0d, \\"cycles\\": %0d{fields}}}\\n", verilogreader_sequence, verilogreader_cycles{args});
+          $fflush(verilogreader_out);
+          {flush}
+          verilogreader_started = 0;
+          verilogreader_completed = verilogreader_sequence;
+        end
+      end
+      verilogreader_next_row;
+    end
+    verilogreader_done = 1;
+  end
+endmodule
+/* verilator coverage_on */
+"""
+
+
+def traces(path: Path, traced: list[str], wanted: list[str]) -> dict[int, dict[str, list[int | None]]]:
+    """The values the player wrote, per sequence number, of the `wanted` signals (all among
+    `traced`): a line is the sequence number and every traced signal in hex; a value with an
+    x or z digit is None, as in the harness's own probe."""
+    columns = [traced.index(w) + 1 for w in wanted]
+    found: dict[int, dict[str, list[int | None]]] = {}
+    if not path.exists():
+        return found
+    for line in path.read_text().splitlines():
+        fields = line.split()
+        if len(fields) != len(traced) + 1:  # a line cut by a kill
+            break
+        values = found.setdefault(int(fields[0]), {w: [] for w in wanted})
+        for name, column in zip(wanted, columns):
+            try:
+                values[name].append(int(fields[column], 16))
+            except ValueError:
+                values[name].append(None)
+    return found
+
