@@ -201,3 +201,12 @@ def test_the_local_model_gets_a_deadline_its_cpu_can_meet(tmp_path):
     config = tmp_path / "llm.toml"
     config.write_text("[llm]\ntimeout = 42\n")
     assert resolve_settings("local", config_file=config, environ={}).timeout == 42
+
+
+def test_the_models_sequences_never_exceed_the_cycle_budget():
+    from verilogreader.engine.llm_strategy import _fit
+
+    long, short = Sequence(reset=True, cycles=[{"valid": 1}] * 300), Sequence(reset=True, cycles=[{}] * 5)
+    assert [s.cycle_count for s in _fit([long, short], 100)] == [100]  # a long continuation is cut to it
+    assert [s.cycle_count for s in _fit([short, long, short], 100)] == [5]
+    assert _fit([short], 0) == []

@@ -342,10 +342,13 @@ def _sum_known(values) -> float | None:
 
 
 def _fit(sequences: list[Sequence], cycles: int) -> list[Sequence]:
-    """Keep whole sequences within the remaining cycle budget (at least one)."""
+    """Keep whole sequences within the remaining cycle budget; the first one is cut to it if it
+    alone is longer (a continuation's prefix can be long): strategies compare at equal budgets."""
     kept, spent = [], 0
     for sequence in sequences:
-        if kept and spent + sequence.cycle_count > cycles:
+        if spent + sequence.cycle_count > cycles:
+            if not kept and cycles > 0:
+                kept.append(Sequence(reset=sequence.reset, cycles=sequence.cycles[:cycles]))
             break
         kept.append(sequence)
         spent += sequence.cycle_count
