@@ -46,7 +46,10 @@ class LLMPolicy:
     seconds: float | None = None  # the campaign's time budget: every LLM call ends within it
     context_tokens: int = DEFAULT_CTX  # the model's context (the local server's n_ctx): prompt + answer fit in it
     min_answer_tokens: int = 384  # below this an answer of a few sequences gets cut: shrink the prompt
-    source_tokens: int = 1200  # the whole source is shown when it fits this; else the lines around the holes
+    # The whole source is shown when it fits this, else the lines around the holes. The whole
+    # source sits in the cached part and is read once; excerpts change with the holes and cost
+    # ~300-500 new tokens on every call (a 1,550-token parser read 550-830 per call at 1,200).
+    source_tokens: int = 2048
 
 
 @dataclass

@@ -241,7 +241,8 @@ def step_text(step: Step, names: dict[tuple[str, int], str]) -> str:
     expected = 167 (8'hA7)`."""
     a = step.assignment
     widths = {n: w for c in step.conditions if c.expr for n, w in _widths(c.expr).items()}
-    gives = f" gives {step.register} = {show_value(step.gives, 32, names.get((step.register, step.gives)))}" \
+    width = a.value.width if a.value is not None else 32  # the assignment's width is the register's
+    gives = f" gives {step.register} = {show_value(step.gives, width, names.get((step.register, step.gives)))}" \
         if step.gives is not None else ""
     when = "; ".join(c.text for c in step.conditions) or "always"
     now = ", ".join(f"{n} = {show_value(v, widths.get(n, 1), names.get((n, v)) if v is not None else None)}"
@@ -249,7 +250,7 @@ def step_text(step: Step, names: dict[tuple[str, int], str]) -> str:
     repeated = ""
     if step.cycles > 1:  # the condition's own value: what the register reaches after that many cycles
         repeated = f"; {step.cycles} cycles of it in a row give {step.register} = " \
-                   f"{show_value(step.reaches, 32, names.get((step.register, step.reaches)))}"
+                   f"{show_value(step.reaches, width, names.get((step.register, step.reaches)))}"
     return f"`{a.text}` (line {a.line}){gives}{repeated}; it runs when: {when}" + (f"; now {now}" if now else "")
 
 
