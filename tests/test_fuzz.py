@@ -12,7 +12,8 @@ import pytest
 
 from verilogreader.design.reader import read_design
 from verilogreader.engine.campaign import Budget, run_campaign
-from verilogreader.engine.fuzz import Seed, weight
+from verilogreader.coverage.state import StateTrace
+from verilogreader.engine.fuzz import EXACT_VALUES, Seed, end_values, shortcut, state_features, weight
 from verilogreader.engine.llm_strategy import LLMPolicy
 from verilogreader.engine.strategies import LLMParts, make_source
 from verilogreader.llm.prompts import Prompts
@@ -116,6 +117,35 @@ def test_each_mutator_does_what_it_says(streak):
     assert all(c["mode"] in words or c["mode"] == b["mode"] for d in dictionaried for c, b in zip(d, base))
 
 
+def test_clone_and_repeat_send_a_chunk_again(streak):
+    ports = Ports.of(streak)
+    base = [{"rst": 0, "en": 1, "mode": m} for m in range(6)]
+    for s in range(20):
+        cloned = MUTATORS["clone"](random.Random(s), base, ports, base)
+        assert len(cloned) > 6 and [c["mode"] for c in cloned if c["mode"] not in range(6)] == []
+        assert cloned[0] == base[0] and cloned[-1] == base[-1], "the chunk goes in after itself"
+    tails = [havoc(random.Random(s), base, ports, base, frontier=True) for s in range(200)]
+    assert base + base in tails, "a frontier's whole path sent again (a second transaction)"
+
+
+def test_a_frontier_is_cut_short_to_its_path_and_tries_its_own_end_values():
+    # the state went 0 1 0 0 1 2 before cycles 0..5: cycles 0..2 led back to 0, and 3..5 are the path
+    trace = StateTrace(cycles=6, values={"s": [0, 1, 0, 0, 1, 2], "e": [11, 48, 11, 11, 48, 85]})
+    dense = [{"d": k} for k in range(6)]
+    assert shortcut(dense, trace) == [{"d": 3}, {"d": 4}, {"d": 5}]
+    assert shortcut(dense, None) == dense
+    assert end_values(trace, 5) == (2, 85)
+    assert end_values(trace, 1) == (48,), "0 and 1 are in every dictionary already"
+
+
+def test_a_data_register_stops_counting_each_value_but_a_climbing_counter_does_not():
+    seen = {"data": set(range(0, 2 * EXACT_VALUES, 2)), "count": set(range(EXACT_VALUES))}
+    trace = StateTrace(cycles=3, values={"data": [1, 3, 200], "count": [EXACT_VALUES, 5, EXACT_VALUES + 1]})
+    found = state_features(trace, seen)
+    assert ("data", 1) not in found and ("data", 200) in found, "past EXACT_VALUES only a new maximum counts"
+    assert found[("count", EXACT_VALUES)] == 0 and found[("count", EXACT_VALUES + 1)] == 2
+
+
 def test_the_schedule_favours_recent_short_and_rare_seeds():
     def seed(length: int, found: int) -> Seed:
         return Seed([{"a": 0}] * length, frozenset({"p"}), found=found, state_only=False)
@@ -162,7 +192,7 @@ def test_hybrid_runs_on_the_fuzzer_which_takes_the_llm_sequences_as_seeds(seq_lo
     assert {hit.strategy for hit in state.first_hits.values()} == {"fuzz", "llm"}
     by_llm = [e for e in state.corpus if e.strategy == "llm"]
     assert by_llm, "the model's sequence opened the lock"
-    fuzzer = source.random
+    fuzzer = source.search
     assert any(to_dense(e.sequence, fuzzer.ports) == s.dense for e in by_llm for s in fuzzer.queue), (
         "the fuzzer mutates what the LLM found")
 

@@ -29,6 +29,8 @@ MAX_HOLD = 128  # the longest run one "hold" adds (the LLM answer's `repeat` all
 MAX_EXTEND = 64
 RECENT_WORDS = 8  # learned values tried most: the newest state is the frontier
 MAX_STACK = 4  # havoc: up to this many mutations stacked on one child
+MAX_CLONES = 16  # the most copies one "clone" adds of its chunk
+FRONTIER_VALUES_SHARE = 0.75  # of a frontier's learned values, taken from its own end state
 
 
 @dataclass(frozen=True)
@@ -176,11 +178,14 @@ def hold(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> Dense:
     return dense[: at + 1] + [dict(dense[at]) for _ in range(_run_length(rng, MAX_HOLD))] + dense[at + 1 :]
 
 
-def learned(rng: random.Random, dense: Dense, ports: Ports, other: Dense, at_end: bool | None = None) -> Dense:
+def learned(rng: random.Random, dense: Dense, ports: Ports, other: Dense, at_end: bool | None = None,
+            values: tuple[int, ...] = ()) -> Dense:
     """A value a decision signal took (or its complement) on an input it fits, in a new last
     cycle or for a few cycles anywhere: the value picks the input, as in input-to-state
-    matching, so a guard `din == expected` gets `expected`'s value on the inputs as wide."""
-    recent = _recent(ports)
+    matching, so a guard `din == expected` gets `expected`'s value on the inputs as wide.
+    `values`: what the decision signals held at the seed's end; a new last cycle tries them
+    first (what the state just reached compares with), else the newest learned values."""
+    recent = list(values) if values and rng.random() < FRONTIER_VALUES_SHARE else _recent(ports)
     if not recent or not ports.widths or not dense:
         return dense
     value = rng.choice(recent)
@@ -199,6 +204,17 @@ def learned(rng: random.Random, dense: Dense, ports: Ports, other: Dense, at_end
     return out
 
 
+def clone(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> Dense:
+    """A chunk of the seed repeated right after itself (AFL's clone, several times over): a
+    transaction that counts once, sent again and again, makes a counter of transactions climb."""
+    if not dense:
+        return dense
+    start = rng.randrange(len(dense))
+    end = min(len(dense), start + _run_length(rng, MAX_EXTEND))
+    chunk = dense[start:end]
+    return dense[:end] + [dict(c) for _ in range(_run_length(rng, MAX_CLONES)) for c in chunk] + dense[end:]
+
+
 def reset_pulse(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> Dense:
     """A cycle that drives the reset port asserted, inserted before a cycle: the cycles after
     it run from reset again, with the inputs they had (the reset's own arm gets hit after reset)."""
@@ -211,7 +227,7 @@ def reset_pulse(rng: random.Random, dense: Dense, ports: Ports, other: Dense) ->
 
 MUTATORS: dict[str, Callable[[random.Random, Dense, Ports, Dense], Dense]] = {
     "extend": extend, "cut": cut, "splice": splice, "dictionary": dictionary,
-    "flip": flip, "hold": hold, "reset": reset_pulse, "learned": learned,
+    "flip": flip, "hold": hold, "reset": reset_pulse, "learned": learned, "clone": clone,
 }
 
 
@@ -219,22 +235,37 @@ def _hold_last(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> 
     return dense + [dict(dense[-1]) for _ in range(_run_length(rng, MAX_HOLD))] if dense else dense
 
 
-def _learned_last(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> Dense:
-    return learned(rng, dense, ports, other, at_end=True)
+def _repeat_tail(rng: random.Random, dense: Dense, ports: Ports, other: Dense) -> Dense:
+    """The seed's last cycles once more, half the time all of it: a frontier cut short to its
+    path (fuzz.shortcut) often is one transaction, and sending it again steps its counter again."""
+    if not dense:
+        return dense
+    start = 0 if rng.random() < 0.5 else len(dense) - _run_length(rng, len(dense))
+    return dense + [dict(c) for c in dense[start:]]
 
 
 # What continues a seed from its last cycle: new cycles, a learned value (twice the share:
-# the state just reached is what its guards compare with), the last cycle held.
-FRONTIER = (extend, _learned_last, _learned_last, _hold_last)
+# the state just reached is what its guards compare with), the last cycle held, its tail again.
+FRONTIER = ("extend", "learned", "learned", "hold", "repeat")
 FRONTIER_SHARE = 0.75
 
 
-def havoc(rng: random.Random, dense: Dense, ports: Ports, other: Dense, frontier: bool = False) -> Dense:
+def havoc(rng: random.Random, dense: Dense, ports: Ports, other: Dense, frontier: bool = False,
+          values: tuple[int, ...] = ()) -> Dense:
     """1, 2 or 4 stacked mutations (AFL's havoc), never empty, at most MAX_LENGTH cycles.
     A `frontier` seed (cut where it showed new state) gets, FRONTIER_SHARE of the time, one
-    mutation that continues it from its end and nothing else, so its prefix still leads there."""
+    mutation that continues it from its end and nothing else, so its prefix still leads there;
+    `values` are what its decision signals held there (see `learned`)."""
     if frontier and rng.random() < FRONTIER_SHARE:
-        out = rng.choice(FRONTIER)(rng, dense, ports, other)
+        how = rng.choice(FRONTIER)
+        if how == "extend":
+            out = extend(rng, dense, ports, other)
+        elif how == "learned":
+            out = learned(rng, dense, ports, other, at_end=True, values=values)
+        elif how == "hold":
+            out = _hold_last(rng, dense, ports, other)
+        else:
+            out = _repeat_tail(rng, dense, ports, other)
         return out[:MAX_LENGTH] or [dict(ports.idle)]
     out = dense
     names = list(MUTATORS)
