@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from verilogreader.engine.campaign import Budget, StopReason, run_campaign
+from verilogreader.engine.fuzz import FuzzSource
 from verilogreader.engine.llm_strategy import HybridSource, LLMPolicy, LLMSource
 from verilogreader.errors import LLMCallFailed, UsageError
 from verilogreader.llm.answer import ask, extract_json
@@ -22,7 +23,6 @@ from verilogreader.llm.interface import Completion
 from verilogreader.llm.context import MAX_EXPANDED_CYCLES, MAX_REPEAT
 from verilogreader.llm.prompts import Prompts
 from verilogreader.sim import make_simulator
-from verilogreader.stimuli.random import RandomDictGenerator
 from verilogreader.stimuli.schema import Sequence
 from verilogreader.stimuli.sources import ChainedSource, FixedSource
 from verilogreader.store.manifest import read_benchmark
@@ -146,14 +146,14 @@ def test_llm_loop_covers_what_it_is_asked_and_learns_from_feedback(seq_lock, tmp
 
 
 @pytest.mark.sim
-def test_hybrid_asks_the_llm_when_random_stalls_and_credits_each_strategy(seq_lock, tmp_path):
+def test_hybrid_asks_the_llm_when_the_fuzzer_stalls_and_credits_each_strategy(seq_lock, tmp_path):
     simulator = make_simulator("icarus", seq_lock, tmp_path)
     client = ScriptedChatClient([answer_of(OPEN_LOCK)])
     llm = LLMSource(seq_lock, client, Prompts(), LLMPolicy(max_calls=1))
-    source = HybridSource(RandomDictGenerator(seq_lock, 1), llm, random_cycles=1000)
+    source = HybridSource(FuzzSource(seq_lock, 1), llm)
     state = run_campaign(seq_lock, simulator, source, Budget(cycles=12_000))
     strategies = {hit.strategy for hit in state.first_hits.values()}
-    assert strategies == {"random-dict", "llm"}
+    assert strategies == {"fuzz", "llm"}
     assert len(client.requests) == 1
     asked = client.requests[0]["messages"][-1]["content"].split("# Branches not covered yet")[1]
     assert "line 43, if arm" not in asked, "random covered the reset arm before: the LLM is not asked about it"

@@ -1,8 +1,8 @@
 """The LLM strategies: one LLM call per batch, aimed at what is still uncovered.
 
-`llm`: every batch comes from the model. `hybrid`: fuzzer batches (engine/fuzz.py) until the
-fuzzer stops finding anything, then one LLM call about what it has not reached, then the
-fuzzer again, mutating what the model found.
+`llm`: every batch comes from the model. `hybrid`: fuzzer batches (engine/fuzz.py) until a
+batch finds nothing, then one LLM call about what it has not reached, then the fuzzer again,
+mutating what the model found.
 
 Policy on stagnation (a call that adds nothing): the temperature steps up and the shown
 subset of holes rotates, so the model sees other targets; after `plateau_calls` such calls in
@@ -20,6 +20,7 @@ from typing import Any
 from verilogreader.coverage.state import decision_signals
 from verilogreader.design.model import Design
 from verilogreader.engine.campaign import CampaignState
+from verilogreader.engine.fuzz import FuzzSource
 from verilogreader.engine.state_guide import StateGuide, continue_from, most_promising
 from verilogreader.llm import code_view, context
 from verilogreader.llm.answer import ask
@@ -301,42 +302,36 @@ class LLMSource:
 
 
 class HybridSource:
-    """The fuzzer (the `search` source) until it has found nothing new for `stall_cycles`
-    cycles, then one LLM call about what it has not reached, then the search again. Every
-    batch's outcomes, the LLM's too, go to the search: the fuzzer mutates what the LLM found."""
+    """The fuzzer (the `search` source) until a batch of its own found nothing, neither a
+    point nor a new state, then one LLM call about what it has not reached, then the fuzzer
+    again. Every batch's outcomes, the LLM's too, go to the fuzzer: it mutates what the LLM
+    found. While the fuzzer keeps finding, hybrid runs exactly its batches."""
 
-    def __init__(self, random_source, llm: LLMSource, random_cycles: int = 1000, stall_cycles: int = 1000) -> None:
-        self.random, self.llm = random_source, llm
-        self.random_cycles, self.stall_cycles = random_cycles, stall_cycles
+    def __init__(self, search: FuzzSource, llm: LLMSource) -> None:
+        self.search, self.llm = search, llm
         self.stop_note = ""
-        self._state: CampaignState | None = None  # the campaign's (mutable) state, seen at the first batch
         self._last_was_llm = False
 
     def _llm_turn(self) -> bool:
-        state = self._state
-        if state is None or self._last_was_llm or self.llm.exhausted() is not None:
-            return False
-        last_new = max((hit.cycles for hit in state.first_hits.values()), default=0)
-        return state.cycles - last_new >= self.stall_cycles
+        return not self._last_was_llm and self.search.idle_batches > 0 and self.llm.exhausted() is None
 
     @property
     def name(self) -> str:
-        return LLM if self._llm_turn() else self.random.name
+        return LLM if self._llm_turn() else self.search.name
 
     def observe(self, batch: list[Sequence], outcomes: list, state: CampaignState) -> None:
-        self.random.observe(batch, outcomes, state)
+        self.search.observe(batch, outcomes, state)
 
     def next_batch(self, cycles: int, state: CampaignState) -> list[Sequence]:
-        self._state = state
-        self.llm.observe_state(state)  # random's corpus entries get recorded: the LLM continues from them
+        self.llm.observe_state(state)  # the fuzzer's corpus entries get recorded: the LLM continues from them
         if self._llm_turn():
             self._last_was_llm = True
             batch = self.llm.next_batch(cycles, state)
             if batch:
                 return batch
-            self.stop_note = self.llm.stop_note  # the LLM is done: random goes on alone
+            self.stop_note = self.llm.stop_note  # the LLM is done: the fuzzer goes on alone
         self._last_was_llm = False
-        return self.random.next_batch(min(cycles, self.random_cycles), state)
+        return self.search.next_batch(cycles, state)
 
 
 def _sum_known(values) -> float | None:
