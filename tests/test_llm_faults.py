@@ -21,23 +21,8 @@ from fake_llm_server import FakeLLMServer  # noqa: E402
 from verilogreader.errors import LLMCallAbandoned  # noqa: E402
 from verilogreader.llm.connect import RestartingClient  # noqa: E402
 
-LOCK = """\
-module lock (input clk, input rst_n, input [7:0] code, output reg open);
-  reg [1:0] step;
-  always @(posedge clk or negedge rst_n) begin
-    if (!rst_n) begin
-      step <= 2'd0; open <= 1'b0;
-    end else begin
-      case (step)
-        2'd0: step <= (code == 8'h3C) ? 2'd1 : 2'd0;
-        2'd1: if (code == 8'hA5) step <= 2'd2; else step <= 2'd0;
-        2'd2: begin open <= 1'b1; step <= 2'd3; end
-        default: step <= step;
-      endcase
-    end
-  end
-endmodule
-"""
+from test_cli import LOCK  # noqa: E402
+
 VALID = json.dumps({"sequences": [{"cycles": [{"code": 60}, {"code": 165}, {}, {}]}]})
 DEEP = "[" * 1000 + "]" * 1000
 BIG_INT = '{"sequences": [{"cycles": [{"code": ' + "7" * 5000 + "}]}]}"
