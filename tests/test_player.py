@@ -115,12 +115,11 @@ def test_a_combinational_batch_traces_the_settled_outputs(name: str, comb, work:
 
 
 @pytest.mark.sim
+@pytest.mark.parametrize("name", BOTH)
 @pytest.mark.parametrize("which", ["counted", "decoder"])
-def test_the_players_own_trace_equals_the_harnesss(which: str, counted, work: Path) -> None:
-    """On Icarus the player writes the decision signals it was built with itself ($fstrobe, no
-    Python per cycle); asking for one more signal makes the harness sample them all from Python
-    instead. (Verilator always samples from Python: see VerilatorSimulator.hdl_trace.)"""
-    name = "icarus"
+def test_the_players_own_trace_equals_the_harnesss(name: str, which: str, counted, work: Path) -> None:
+    """The player writes the decision signals it was built with itself ($fstrobe, no Python per
+    cycle); asking for one more signal makes the harness sample them all from Python instead."""
     if which == "counted":
         design, extra = counted, "count"
     else:  # combinational

@@ -44,11 +44,12 @@ def _handle(root: Any, path: str) -> Any:
     return handle
 
 
-def _final(design: Any, probe: dict[str, Any]) -> dict[str, Any]:
+def _final(dut: Any, probe: dict[str, Any]) -> dict[str, Any]:
     """Coverage of the sequence the simulation ended in, read without advancing time."""
     if probe["kind"] == "verilator":  # the model writes coverage.dat (counts since the zero) on exit
         return {"coverage": "coverage.dat"}
     try:
+        design = getattr(dut, DUT)  # looked up only here: Verilator keeps the design's scopes private
         return {"bits": [str(_handle(design, i["path"]).verilogreader_hits.value) for i in probe["instances"]]}
     except Exception:  # the simulator may no longer answer
         return {"bits": []}
@@ -61,12 +62,12 @@ class _Trace:
     listed as unavailable. Each sequence's values go into a `trace_of` record of their own
     (the player writes the coverage record), once the next sequence starts or the batch ends."""
 
-    def __init__(self, design: Any, paths: list[str]) -> None:
+    def __init__(self, dut: Any, paths: list[str]) -> None:
         self.handles: dict[str, Any] = {}
         self.unavailable: list[str] = []
         for path in paths:
             try:
-                self.handles[path] = _handle(design, path)
+                self.handles[path] = _handle(dut, f"{DUT}.{path}")  # no scope without public signals
                 _value(self.handles[path])
             except Exception:
                 self.handles.pop(path, None)
@@ -101,8 +102,7 @@ def _value(handle: Any) -> int | None:
 async def verilogreader_batch(dut: Any) -> None:
     with open(os.environ["VERILOGREADER_PLAN"]) as f:
         plan = json.load(f)
-    design = getattr(dut, DUT)
-    trace = _Trace(design, plan["trace"]) if plan.get("trace") else None
+    trace = _Trace(dut, plan["trace"]) if plan.get("trace") else None
     with open(plan["results"], "a") as out:
         try:
             if trace is not None:
@@ -120,13 +120,13 @@ async def verilogreader_batch(dut: Any) -> None:
             out.flush()
             raise
         except BaseException:  # the simulation ended under us ($finish in the design)
-            _ended(dut, design, plan, trace, out)
+            _ended(dut, plan, trace, out)
             raise
         out.write(json.dumps({"done": True}) + "\n")
         out.flush()
 
 
-def _ended(dut: Any, design: Any, plan: dict[str, Any], trace: _Trace | None, out: Any) -> None:
+def _ended(dut: Any, plan: dict[str, Any], trace: _Trace | None, out: Any) -> None:
     """The design's `$finish`: the last completed sequence's trace, then the one it cut short."""
     try:
         completed = int(dut.verilogreader_completed.value)
@@ -138,6 +138,6 @@ def _ended(dut: Any, design: Any, plan: dict[str, Any], trace: _Trace | None, ou
         trace.flush(out)
     if started:
         record: dict[str, Any] = {"partial": True, "cycles": cycles}
-        record.update(_final(design, plan["probe"]))
+        record.update(_final(dut, plan["probe"]))
         out.write(json.dumps(record) + "\n")
         out.flush()
