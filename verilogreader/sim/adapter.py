@@ -29,7 +29,7 @@ from verilogreader.coverage.state import StateTrace, decision_signals
 from verilogreader.design.model import Design
 from verilogreader.errors import SimulationFailed
 from verilogreader.sim.interface import BatchResult, SequenceOutcome
-from verilogreader.sim.player import RESULTS, TRACE, TRACE_PLUSARG, CoverageControl, player_source, write_rows
+from verilogreader.sim.player import RESULTS, TRACE, TRACE_PLUSARG, CoverageControl, RowWriter, player_source
 from verilogreader.sim.player import traces as player_traces
 from verilogreader.sim.process import PLAN_ENV, Completed, keep_failed_run, new_run_dir, run_logged
 from verilogreader.stimuli.schema import Sequence
@@ -175,7 +175,8 @@ class CocotbSimulator(ABC):
         results = run_dir / RESULTS
         results.touch()
         plan = self._plan(results)
-        plan["ticks"] = write_rows(self.design, sequences, run_dir)
+        writer = RowWriter(self.design, sequences, run_dir)
+        plan["ticks"] = writer.ticks
         # the state probe (coverage/state.py): the player records the signals it was built with,
         # the harness (a Python wake per cycle) any others
         in_hdl = bool(trace) and set(trace) <= set(self._traced)
@@ -186,7 +187,10 @@ class CocotbSimulator(ABC):
         if in_hdl:
             cmd.append(TRACE_PLUSARG)
         env[PLAN_ENV] = str(plan_path)
-        done = run_logged(cmd, run_dir, env, limit, run_dir / "sim.log")
+        try:
+            done = run_logged(cmd, run_dir, env, limit, run_dir / "sim.log")
+        finally:
+            writer.close()
         outcomes, finished, error, partial = self._read(results, run_dir, trace if in_hdl else None)
         if plan["reset"] is not None:
             outcomes = _credit_reset(self.design, sequences, outcomes)

@@ -2,7 +2,8 @@
 
 Python waking up once per cycle cost most of a batch's time, so the adapter writes the batch
 as rows of hex (`verilogreader_rows_<k>.hex`, CHUNK_ROWS rows per file, read with `$readmemh`
-one file at a time) and this top, `verilogreader_player`, applies one row per clock itself:
+one file at a time; each file is a named pipe that RowWriter fills while the simulator runs,
+so building the rows overlaps simulating them) and this top, `verilogreader_player`, applies one row per clock itself:
 it drives the design's inputs (the design is instance `verilogreader_dut`), starts coverage
 at each sequence's first cycle and, at its end, snapshots it and appends the sequence's JSON
 record to `results.jsonl` (flushed at once, so a `$finish` or a timeout keeps it). The cocotb
@@ -28,6 +29,9 @@ sequence without cycles (its record says 0 cycles). END ends the batch.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,8 +71,9 @@ def _reset(design: Design) -> str | None:
     return reset if design.clock_reset.clock and reset in {name for name, _ in _inputs(design)} else None
 
 
-def rows(design: Design, sequences: list[Sequence]) -> list[int]:
-    """The batch as row words, END included; the same inputs the cocotb writes used to give."""
+def row_chunks(design: Design, sequences: list[Sequence]) -> Iterator[list[int]]:
+    """The batch as row words, END included, CHUNK_ROWS at a time (the last chunk is shorter);
+    the same inputs the cocotb writes used to give."""
     inputs = _inputs(design)
     reset = _reset(design)
     asserted = design.clock_reset.reset_asserted
@@ -86,31 +91,78 @@ def rows(design: Design, sequences: list[Sequence]) -> list[int]:
     held = word({reset: asserted}) if reset is not None else 0
     first_resets = bool(sequences and sequences[0].reset and reset is not None)
     out = [(held if first_resets else idle) | HOLD]
+    append = out.append
     for sequence in sequences:
         if sequence.reset and reset is not None:
             out += [held | HOLD] * RESET_HOLD
         if not sequence.cycles:
-            out.append(idle | START | LAST | EMPTY)
+            append(idle | START | LAST | EMPTY)
             continue
         state = idle
         for cycle in sequence.cycles:  # a cycle lists only the inputs it changes
             for name, value in cycle.items():
                 at, mask, clear = place[name]
                 state = (state & clear) | ((value & mask) << at)
-            out.append(state)
+            append(state)
         out[-len(sequence.cycles)] |= START
         out[-1] |= LAST
+        while len(out) > CHUNK_ROWS:  # (kept > so that the flags above always land in `out`)
+            yield out[:CHUNK_ROWS]
+            del out[:CHUNK_ROWS]
     out.append(idle | END)
-    return out
+    while out:
+        yield out[:CHUNK_ROWS]
+        del out[:CHUNK_ROWS]
 
 
-def write_rows(design: Design, sequences: list[Sequence], folder: Path) -> int:
-    """Write the batch's row files into the run folder; returns the number of cycle rows."""
-    words = rows(design, sequences)
-    words += [0] * (-len(words) % CHUNK_ROWS)  # a short file makes Icarus warn
-    for chunk, first in enumerate(range(0, len(words), CHUNK_ROWS)):
-        (folder / ROWS.format(chunk)).write_text("%x\n" * CHUNK_ROWS % tuple(words[first:first + CHUNK_ROWS]))
-    return sum(len(s.cycles) or 1 for s in sequences)
+def rows(design: Design, sequences: list[Sequence]) -> list[int]:
+    return [word for chunk in row_chunks(design, sequences) for word in chunk]
+
+
+def _row_count(design: Design, sequences: list[Sequence]) -> int:
+    resets = RESET_HOLD * sum(s.reset for s in sequences) if _reset(design) is not None else 0
+    return 2 + resets + sum(len(s.cycles) or 1 for s in sequences)
+
+
+class RowWriter:
+    """Writes a batch's row files while the simulator runs, so building them in Python (about
+    0.3 us a cycle, as long as Verilator takes to simulate one) overlaps the simulation. Each
+    file is a named pipe: the player's `$readmemh` of chunk k blocks until this thread has
+    written it. `close` (after the simulator ended, however) releases a writer still waiting."""
+
+    def __init__(self, design: Design, sequences: list[Sequence], folder: Path) -> None:
+        chunks = -(-_row_count(design, sequences) // CHUNK_ROWS)
+        self.paths = [folder / ROWS.format(k) for k in range(chunks)]
+        for path in self.paths:
+            os.mkfifo(path)
+        self.ticks = sum(len(s.cycles) or 1 for s in sequences)
+        self._stop = threading.Event()
+        self._chunks = row_chunks(design, sequences)
+        self._thread = threading.Thread(target=self._write, daemon=True)
+        self._thread.start()
+
+    def _write(self) -> None:
+        for path in self.paths:
+            words = next(self._chunks, [])
+            words += [0] * (CHUNK_ROWS - len(words))  # a short file makes Icarus warn
+            text = "%x\n" * CHUNK_ROWS % tuple(words)
+            try:
+                with open(path, "w") as pipe:  # blocks until the player opens it
+                    if self._stop.is_set():
+                        return
+                    pipe.write(text)
+            except BrokenPipeError:  # the simulator ended before it read this chunk
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():  # open each pipe for a moment: a writer blocked in open() returns
+            for path in self.paths:
+                try:
+                    os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+                except OSError:
+                    pass
+            self._thread.join(0.01)
 
 
 def player_source(design: Design, coverage: CoverageControl, period_ns: int, settle_ns: int,
