@@ -61,7 +61,7 @@ public_flat_rd -module "*" -var "*"
 
 # Verilator's default context makes one simulation thread per CPU, so cocotb's main (which keeps
 # the default) starts an idle worker thread, and with a second thread glibc locks every getc:
-# $readmemh of the rows ran 14 times slower. One thread, set before main constructs the model.
+# reading the rows ($readmemh then) ran 14 times slower. One thread, set before main constructs the model.
 ONE_THREAD = """#include "verilated.h"
 static const bool verilogreader_one_thread = (Verilated::defaultContextp()->threads(1), true);
 """
