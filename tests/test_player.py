@@ -153,3 +153,35 @@ def test_rows_wider_than_a_word_reach_the_design_bit_for_bit(name: str, work: Pa
             expected.append(state["b"] << 100 | state["a"] if expected else 0)
             state.update(cycle)
         assert outcome.trace.values == {"seen": expected}
+
+
+def test_a_row_writer_whose_batch_folder_is_removed_ends_quietly(counted, tmp_path, monkeypatch):
+    """An interrupt during a batch removes its folder while the row thread may be between two
+    chunks; the thread then ends without a traceback (one once broke a SIGTERMed run's exit)."""
+    import shutil
+    import threading
+
+    from verilogreader.sim import player
+
+    errors = []
+    monkeypatch.setattr(threading, "excepthook", errors.append)
+    second_chunk = threading.Event()
+    packed, pack = [], player.pack
+
+    def pack_after_removal(words, size):
+        if packed:
+            second_chunk.wait(10)  # the folder is gone before chunk 1 is opened
+        packed.append(size)
+        return pack(words, size)
+
+    monkeypatch.setattr(player, "pack", pack_after_removal)
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    writer = player.RowWriter(counted, [Sequence(reset=True, cycles=[{}] * (CHUNK_ROWS + 5))], folder)
+    assert len(writer.paths) >= 2
+    with open(writer.paths[0], "rb") as pipe:
+        assert len(pipe.read()) == CHUNK_ROWS * row_bytes(counted)
+    shutil.rmtree(folder)
+    second_chunk.set()
+    writer._thread.join(10)
+    assert not writer._thread.is_alive() and errors == []

@@ -175,12 +175,14 @@ class RowWriter:
             words = next(self._chunks, [])
             words += [0] * (CHUNK_ROWS - len(words))  # the player reads whole chunks
             data = pack(words, self._size)
+            if self._stop.is_set():
+                return
             try:
                 with open(path, "wb") as pipe:  # blocks until the player opens it
                     if self._stop.is_set():
                         return
                     pipe.write(data)
-            except BrokenPipeError:  # the simulator ended before it read this chunk
+            except OSError:  # the simulator ended before this chunk, or an interrupt removed the batch's folder
                 return
 
     def close(self) -> None:
